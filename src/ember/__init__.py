@@ -1,0 +1,28 @@
+"""ember: a PyTorch-compatible deep-learning framework in pure Python on NumPy (and CuPy)."""
+
+from . import _tensor
+from ._tensor import (
+    BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor,
+    ShortTensor, Size, Tensor, is_tensor,
+)
+from .backend.device import device
+from .backend.dtypes import *
+from .backend.dtypes import dtype, finfo, get_default_dtype, iinfo, promote_types, set_default_dtype
+from ._creation import *
+from .random import Generator, get_rng_state, initial_seed, manual_seed, rand, randn, seed, set_rng_state
+from .autograd.grad_mode import (
+    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,
+)
+from . import ops
+from .ops.conversion import *
+from .ops.elementwise import *
+from .ops.indexing import *
+from .ops.linalg import *
+from .ops.reduce import *
+from .ops.shape import *
+
+_tensor._bind_methods()
+
+from . import autograd, cuda, linalg, random
+
+__version__ = "0.1.0"

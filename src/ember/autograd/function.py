@@ -1,0 +1,339 @@
+"""Function: one node of the graph. Forward computes on arrays, backward is differentiable Tensor code.
+
+Every ember op and every user-defined `ember.autograd.Function` goes through `Function.apply`. The
+instance of the op class is both the `ctx` handed to forward/backward and the `grad_fn` node of its
+outputs. With grad mode off, or no input requiring grad, apply records nothing: no edges, no saved
+tensors, just the forward on arrays and a light Tensor wrapper.
+"""
+
+from __future__ import annotations
+
+import traceback
+import weakref
+
+import numpy as np
+
+from .. import _tensor
+from . import anomaly_mode
+from .grad_mode import state
+
+__all__ = ["Function", "FunctionCtx", "once_differentiable"]
+
+_FLOAT_KINDS = frozenset("fc")
+_SCALARS = frozenset((int, float, bool, complex))
+_FREED = "freed"
+
+
+def _freed_error() -> RuntimeError:
+    return RuntimeError(
+        "Trying to backward through the graph a second time (or directly access saved tensors after "
+        "they have already been freed). Saved intermediate values of the graph are freed when you call "
+        ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+        "graph a second time or if you need to access saved tensors after calling backward.")
+
+
+class _SavedOutput:
+    """An output saved for backward: kept as its array so the node does not reference itself."""
+
+    __slots__ = ("data", "version", "at", "nr", "requires_grad")
+
+    def __init__(self, data, version, nr, requires_grad) -> None:
+        self.data = data
+        self.version = version
+        self.at = version[0]
+        self.nr = nr
+        self.requires_grad = requires_grad
+
+
+class Function:
+    """Base of every differentiable op: subclass with static `forward(ctx, ...)` and `backward(ctx, ...)`.
+
+    ember's own ops return arrays from forward (`_internal = True`); user subclasses follow PyTorch and
+    return Tensors, their forward running with grad mode off.
+    """
+
+    __slots__ = ("_edges", "_saved", "_to_save", "needs_input_grad", "_n_out", "_out_meta",
+                 "_materialize", "_non_diff", "_pre_hooks", "_hooks", "_trace", "__dict__", "__weakref__")
+    _internal = False
+    _name: str | None = None
+    # optional first-order backward on raw arrays (same contract as backward), used when create_graph=False
+    backward_array = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        self._to_save = None
+        self._saved = None
+        self._edges = ()
+        self._materialize = True
+        self._non_diff = None
+        self._pre_hooks = None
+        self._hooks = None
+        self._trace = None
+
+    # -- ctx API used inside forward -------------------------------------------------------------
+    def save_for_backward(self, *tensors) -> None:
+        self._to_save = tensors
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        self._non_diff = tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self._materialize = bool(value)
+
+    def mark_dirty(self, *tensors) -> None:
+        self._dirty = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        saved = self._saved
+        if saved is None:
+            return ()
+        if saved is _FREED:
+            raise _freed_error()
+        out = []
+        for e in saved:
+            if type(e) is tuple:
+                t, at = e
+                if t._version[0] != at:
+                    raise _modified_error(t, at)
+                out.append(t)
+            elif type(e) is _SavedOutput:
+                if e.version[0] != e.at:
+                    raise _modified_error(None, e.at, e.version[0], self)
+                out.append(_tensor.Tensor._make(e.data, e.requires_grad, self, e.nr, e.version))
+            else:
+                out.append(e)
+        return tuple(out)
+
+    # -- graph API ---------------------------------------------------------------------------------
+    def name(self) -> str:
+        return self._name or type(self).__name__ + "Backward0"
+
+    @property
+    def next_functions(self) -> tuple:
+        res = []
+        for e in self._edges:
+            if e is None:
+                res.append((None, 0))
+            else:
+                res.append((e[0], e[1]))
+        return tuple(res)
+
+    @property
+    def metadata(self) -> dict:
+        return self.__dict__.setdefault("_metadata", {})
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) runs after this node's backward; may return new grad_inputs."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _RemovableHandle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) runs before this node's backward; may return new grad_outputs."""
+        return self._add_pre_hook(None, fn)
+
+    def _add_pre_hook(self, nr, fn):
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        entry = (nr, fn)
+        self._pre_hooks.append(entry)
+        return _RemovableHandle(self._pre_hooks, entry)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def __call__(self, *grads):
+        return type(self).backward(self, *grads)
+
+    # -- the op contract ---------------------------------------------------------------------------
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
+                                  "autograd.Function to use it with backward mode AD.")
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        Tensor = _tensor.Tensor
+        ctx = cls.__new__(cls)
+        ctx._to_save = None
+        ctx._non_diff = None
+        record = False
+        if state.enabled:
+            for a in args:
+                if isinstance(a, Tensor) and a._rg:
+                    record = True
+                    break
+        if _tensor.cuda_in_use:
+            _tensor.check_same_device(args)
+        if cls._internal:
+            if record:
+                ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
+            out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args], **kwargs)
+            if not record:
+                if type(out) is tuple:
+                    return tuple(Tensor._make(o) for o in out)
+                return Tensor._make(out)
+            return ctx._record(args, out)
+        return _apply_user(cls, ctx, record, args, kwargs)
+
+    def _record(self, args, out):
+        """Wire this node into the graph: edges to the inputs' nodes, outputs, saved tensors."""
+        Tensor = _tensor.Tensor
+        self._pre_hooks = None
+        self._hooks = None
+        self._materialize = True
+        edges = []
+        for a in args:
+            if isinstance(a, Tensor) and a._rg:
+                fn = a.grad_fn
+                if fn is None:
+                    edges.append((a._grad_accumulator(), 0, a._data.shape, a._data.dtype))
+                else:
+                    edges.append((fn, a._output_nr, a._data.shape, a._data.dtype))
+            else:
+                edges.append(None)
+        self._edges = tuple(edges)
+        self._trace = traceback.format_stack()[:-2] if anomaly_mode.state.enabled else None
+        multi = type(out) is tuple
+        outs = out if multi else (out,)
+        non_diff = self._non_diff
+        results = []
+        for i, o in enumerate(outs):
+            rg = o.dtype.kind in _FLOAT_KINDS and not (non_diff and any(o is n for n in non_diff))
+            results.append(Tensor._make(o, rg, self if rg else None, i))
+        self._n_out = len(outs)
+        if multi:
+            self._out_meta = tuple((o.shape, o.dtype) for o in outs)
+        to_save = self._to_save
+        if to_save is not None:
+            saved = []
+            for s in to_save:
+                if s is None or type(s) in _SCALARS:
+                    saved.append(s)
+                elif isinstance(s, Tensor):
+                    saved.append((s, s._version[0]))
+                else:
+                    saved.append(_save_array(s, args, outs, results))
+            self._saved = tuple(saved)
+            self._to_save = None
+        else:
+            self._saved = None
+        return tuple(results) if multi else results[0]
+
+    def _release(self) -> None:
+        if self._saved is not None:
+            self._saved = _FREED
+
+
+def _save_array(s, args, outs, results):
+    """An array saved by an internal forward: the input or output Tensor it belongs to, else a constant."""
+    Tensor = _tensor.Tensor
+    for a in args:
+        if isinstance(a, Tensor) and a._data is s:
+            return (a, a._version[0])
+    for o, r in zip(outs, results):
+        if o is s:
+            return _SavedOutput(r._data, r._version, r._output_nr, r._rg)
+    return Tensor._make(s)
+
+
+def _modified_error(t, at, now=None, node=None) -> RuntimeError:
+    if t is not None:
+        now = t._version[0]
+        desc = f"[{t.type()} {list(t.shape)}]"
+        if t.grad_fn is not None:
+            desc += f", which is output {t._output_nr} of {t.grad_fn.name()},"
+    else:
+        desc = f"an output of {node.name()},"
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: {desc} is at version {now}; expected version {at} instead. Hint: enable anomaly "
+        "detection to find the operation that failed to compute its gradient, with "
+        "torch.autograd.set_detect_anomaly(True).")
+
+
+def _apply_user(cls, ctx, record, args, kwargs):
+    """apply for user-defined Functions: forward gets Tensors, runs without grad, returns Tensors."""
+    Tensor = _tensor.Tensor
+    ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+    ctx._materialize = True
+    ctx._dirty = ()
+    prev = state.enabled
+    state.enabled = False
+    try:
+        out = cls.forward(ctx, *args, **kwargs)
+    finally:
+        state.enabled = prev
+    multi = isinstance(out, tuple)
+    outs = out if multi else (out,)
+    if not record:
+        res = tuple(o.detach() if isinstance(o, Tensor) and any(o is a for a in args) else o
+                    for o in outs)
+        return res if multi else res[0]
+    # forward may return an input unchanged (or save an output): give each output its own Tensor
+    arrays = []
+    for o in outs:
+        if isinstance(o, Tensor):
+            arrays.append(o._data)
+        elif o is None:
+            arrays.append(None)
+        else:
+            arrays.append(np.asarray(o))
+    saved = ctx._to_save
+    if saved is not None:
+        ctx._to_save = tuple(s._data if isinstance(s, Tensor) and any(s is o for o in outs) else s
+                             for s in saved)
+    if ctx._non_diff is not None:
+        ctx._non_diff = tuple(n._data for n in ctx._non_diff)
+    kept = [a for a in arrays if a is not None]
+    results = ctx._record(args, tuple(kept) if multi else kept[0])
+    results = results if multi else (results,)
+    it = iter(results)
+    final = tuple(None if a is None else next(it) for a in arrays)
+    return final if multi else final[0]
+
+
+class FunctionCtx(Function):
+    """The type of `ctx` as PyTorch names it; every Function instance is one."""
+
+
+class _RemovableHandle:
+    __slots__ = ("_list", "_item")
+
+    def __init__(self, lst, item) -> None:
+        self._list = weakref.ref(lst) if not isinstance(lst, list) else lst
+        self._item = item
+
+    def remove(self) -> None:
+        try:
+            self._list.remove(self._item)
+        except ValueError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+def once_differentiable(fn):
+    """Decorator for a backward that is not itself differentiable: runs it with grad mode off."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *grads):
+        prev = state.enabled
+        state.enabled = False
+        try:
+            return fn(ctx, *grads)
+        finally:
+            state.enabled = prev
+    return wrapper

@@ -1,0 +1,1 @@
+"""Where arrays live (device.py), what they hold (dtypes.py)."""

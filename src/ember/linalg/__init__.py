@@ -1,0 +1,3 @@
+"""ember.linalg: norms, inverses, determinants and solves, as torch.linalg."""
+
+__all__: list = []

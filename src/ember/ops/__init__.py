@@ -1,0 +1,6 @@
+"""ember's differentiable ops, one family per module; each Function's forward and backward side by side."""
+
+from . import conversion, elementwise, indexing, linalg, reduce, shape
+
+# the modules whose METHODS / INPLACE names become Tensor methods (see _tensor._bind_methods)
+MODULES = (conversion, elementwise, reduce, shape, indexing, linalg)
