@@ -9,7 +9,7 @@ from .backend.device import device
 from .backend.dtypes import *
 from .backend.dtypes import dtype, finfo, get_default_dtype, iinfo, promote_types, set_default_dtype
 from ._creation import *
-from .random import Generator, get_rng_state, initial_seed, manual_seed, rand, randn, seed, set_rng_state
+from .random import *
 from .autograd.grad_mode import (
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,
 )
