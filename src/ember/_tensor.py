@@ -68,8 +68,13 @@ def _normalize_size(size) -> tuple:
 class Tensor:
     """A multi-dimensional array with autograd. `Tensor(data)` / `Tensor(*sizes)` as in PyTorch."""
 
-    __slots__ = ("_data", "_rg", "_grad", "grad_fn", "_output_nr", "_version", "_view_src", "_accum",
-                 "_retains", "_hooks_acc", "__dict__", "__weakref__")
+    __slots__ = ("_data", "_rg", "grad_fn", "_output_nr", "_version", "__dict__", "__weakref__")
+    # rarely set per tensor: class-level defaults (an instance sets its own in __dict__) keep creation cheap
+    _grad = None
+    _view_src = None  # (parent, fn re-deriving this view from parent) for views
+    _accum = None  # weakref to the leaf's AccumulateGrad node
+    _retains = False
+    _hooks_acc = None
     __array_priority__ = 1000
     __array_ufunc__ = None  # make NumPy defer to our reflected operators (ndarray * Tensor -> Tensor)
     _default_dtype = None  # FloatTensor & co. pin one
@@ -93,14 +98,9 @@ class Tensor:
     def _init(self, arr, rg=False, fn=None, nr=0, version=None) -> None:
         self._data = arr
         self._rg = rg
-        self._grad = None
         self.grad_fn = fn
         self._output_nr = nr
         self._version = [0] if version is None else version
-        self._view_src = None
-        self._accum = None
-        self._retains = False
-        self._hooks_acc = None
 
     @staticmethod
     def _make(arr, rg=False, fn=None, nr=0, version=None) -> Tensor:
@@ -109,14 +109,9 @@ class Tensor:
         self = object.__new__(Tensor)
         self._data = arr
         self._rg = rg
-        self._grad = None
         self.grad_fn = fn
         self._output_nr = nr
         self._version = [0] if version is None else version
-        self._view_src = None
-        self._accum = None
-        self._retains = False
-        self._hooks_acc = None
         return self
 
     # -- metadata ------------------------------------------------------------------------------------
@@ -497,6 +492,16 @@ class Tensor:
         from .ops.conversion import commit_inplace
 
         return commit_inplace(self, fn, args, kwargs)
+
+
+def _bind_autograd() -> None:
+    from .autograd import function
+
+    function.Tensor = Tensor
+    function._make = Tensor._make
+
+
+_bind_autograd()
 
 
 def _ptr(arr) -> int:

@@ -9,7 +9,7 @@ import numpy as np
 from .. import _tensor
 from ..backend.device import xp_of
 from . import anomaly_mode
-from .function import Function
+from .function import _FREED, Function
 from .grad_mode import state
 
 __all__ = ["backward", "grad", "AccumulateGrad"]
@@ -222,12 +222,12 @@ def _execute(roots, retain_graph, create_graph, capture=None, only=None):
                 continue
             if needed is not None and node not in needed:
                 continue
-            if all(g is None for g in grads):
+            if grads[0] is None and all(g is None for g in grads):
                 in_grads = (None,) * len(node._edges)
             else:
                 in_grads = _call_backward(node, grads, fast, detect)
-            if not retain_graph:
-                node._release()
+            if not retain_graph and node._saved is not None:
+                node._saved = _FREED
             for e, g in zip(node._edges, in_grads):
                 if e is None:
                     continue
@@ -258,7 +258,7 @@ def _execute(roots, retain_graph, create_graph, capture=None, only=None):
 def _call_backward(node, grads, fast, detect):
     """Call one node's backward; returns one gradient (or None) per forward argument."""
     Tensor = _tensor.Tensor
-    if node._materialize and any(g is None for g in grads):
+    if len(grads) > 1 and node._materialize and any(g is None for g in grads):
         like = next(g for g in grads if g is not None)
         xp = xp_of(like if fast else like._data)
         for i, g in enumerate(grads):

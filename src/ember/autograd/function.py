@@ -19,6 +19,11 @@ from .grad_mode import state
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
 
+# bound by ember._tensor once the class exists (the modules import each other)
+Tensor = None
+_make = None
+_new = object.__new__
+
 _FLOAT_KINDS = frozenset("fc")
 _SCALARS = frozenset((int, float, bool, complex))
 _FREED = "freed"
@@ -52,8 +57,14 @@ class Function:
     return Tensors, their forward running with grad mode off.
     """
 
-    __slots__ = ("_edges", "_saved", "_to_save", "needs_input_grad", "_n_out", "_out_meta",
-                 "_materialize", "_non_diff", "_pre_hooks", "_hooks", "_trace", "__dict__", "__weakref__")
+    __slots__ = ("_edges", "_saved", "_to_save", "needs_input_grad", "_n_out", "_non_diff", "__dict__",
+                 "__weakref__")
+    # rarely set per node: class-level defaults keep recording cheap
+    _pre_hooks = None
+    _hooks = None
+    _trace = None
+    _materialize = True
+    _out_meta = None
     _internal = False
     _name: str | None = None
     # optional first-order backward on raw arrays (same contract as backward), used when create_graph=False
@@ -63,11 +74,7 @@ class Function:
         self._to_save = None
         self._saved = None
         self._edges = ()
-        self._materialize = True
         self._non_diff = None
-        self._pre_hooks = None
-        self._hooks = None
-        self._trace = None
 
     # -- ctx API used inside forward -------------------------------------------------------------
     def save_for_backward(self, *tensors) -> None:
@@ -160,56 +167,58 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        Tensor = _tensor.Tensor
-        ctx = cls.__new__(cls)
+        ctx = _new(cls)
         ctx._to_save = None
         ctx._non_diff = None
+        if not cls._internal:
+            return _apply_user(cls, ctx, args, kwargs)
+        arrays = []
         record = False
-        if state.enabled:
-            for a in args:
-                if isinstance(a, Tensor) and a._rg:
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                if a._rg:
                     record = True
-                    break
+            else:
+                arrays.append(a)
         if _tensor.cuda_in_use:
             _tensor.check_same_device(args)
-        if cls._internal:
-            if record:
-                ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
-            out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args], **kwargs)
-            if not record:
-                if type(out) is tuple:
-                    return tuple(Tensor._make(o) for o in out)
-                return Tensor._make(out)
-            return ctx._record(args, out)
-        return _apply_user(cls, ctx, record, args, kwargs)
+        if record and state.enabled:
+            return ctx._record(args, cls.forward(ctx, *arrays, **kwargs))
+        out = cls.forward(ctx, *arrays, **kwargs)
+        if type(out) is tuple:
+            return tuple(_make(o) for o in out)
+        return _make(out)
 
     def _record(self, args, out):
         """Wire this node into the graph: edges to the inputs' nodes, outputs, saved tensors."""
-        Tensor = _tensor.Tensor
-        self._pre_hooks = None
-        self._hooks = None
-        self._materialize = True
         edges = []
+        need = []
         for a in args:
             if isinstance(a, Tensor) and a._rg:
-                fn = a.grad_fn
-                if fn is None:
-                    edges.append((a._grad_accumulator(), 0, a._data.shape, a._data.dtype))
-                else:
-                    edges.append((fn, a._output_nr, a._data.shape, a._data.dtype))
+                data = a._data
+                edges.append((a.grad_fn or a._grad_accumulator(), a._output_nr, data.shape, data.dtype))
+                need.append(True)
             else:
                 edges.append(None)
+                need.append(False)
         self._edges = tuple(edges)
-        self._trace = traceback.format_stack()[:-2] if anomaly_mode.state.enabled else None
-        multi = type(out) is tuple
-        outs = out if multi else (out,)
+        self.needs_input_grad = tuple(need)
+        if anomaly_mode.state.enabled:
+            self._trace = traceback.format_stack()[:-2]
         non_diff = self._non_diff
-        results = []
-        for i, o in enumerate(outs):
-            rg = o.dtype.kind in _FLOAT_KINDS and not (non_diff and any(o is n for n in non_diff))
-            results.append(Tensor._make(o, rg, self if rg else None, i))
-        self._n_out = len(outs)
-        if multi:
+        if type(out) is not tuple:
+            outs = (out,)
+            rg = out.dtype.kind in _FLOAT_KINDS and not (non_diff and any(out is n for n in non_diff))
+            results = (_make(out, rg, self if rg else None, 0),)
+            self._n_out = 1
+        else:
+            outs = out
+            results = []
+            for i, o in enumerate(outs):
+                rg = o.dtype.kind in _FLOAT_KINDS and not (non_diff and any(o is n for n in non_diff))
+                results.append(_make(o, rg, self if rg else None, i))
+            self._n_out = len(outs)
             self._out_meta = tuple((o.shape, o.dtype) for o in outs)
         to_save = self._to_save
         if to_save is not None:
@@ -217,27 +226,29 @@ class Function:
             for s in to_save:
                 if s is None or type(s) in _SCALARS:
                     saved.append(s)
-                elif isinstance(s, Tensor):
+                    continue
+                if isinstance(s, Tensor):
                     saved.append((s, s._version[0]))
+                    continue
+                for a in args:
+                    if isinstance(a, Tensor) and a._data is s:
+                        saved.append((a, a._version[0]))
+                        break
                 else:
-                    saved.append(_save_array(s, args, outs, results))
+                    saved.append(_save_result(s, outs, results))
             self._saved = tuple(saved)
             self._to_save = None
         else:
             self._saved = None
-        return tuple(results) if multi else results[0]
+        return results[0] if type(out) is not tuple else tuple(results)
 
     def _release(self) -> None:
         if self._saved is not None:
             self._saved = _FREED
 
 
-def _save_array(s, args, outs, results):
-    """An array saved by an internal forward: the input or output Tensor it belongs to, else a constant."""
-    Tensor = _tensor.Tensor
-    for a in args:
-        if isinstance(a, Tensor) and a._data is s:
-            return (a, a._version[0])
+def _save_result(s, outs, results):
+    """An array saved by an internal forward that is not an input: an output, else a constant."""
     for o, r in zip(outs, results):
         if o is s:
             return _SavedOutput(r._data, r._version, r._output_nr, r._rg)
@@ -259,9 +270,11 @@ def _modified_error(t, at, now=None, node=None) -> RuntimeError:
         "torch.autograd.set_detect_anomaly(True).")
 
 
-def _apply_user(cls, ctx, record, args, kwargs):
+def _apply_user(cls, ctx, args, kwargs):
     """apply for user-defined Functions: forward gets Tensors, runs without grad, returns Tensors."""
-    Tensor = _tensor.Tensor
+    if _tensor.cuda_in_use:
+        _tensor.check_same_device(args)
+    record = state.enabled and any(isinstance(a, Tensor) and a._rg for a in args)
     ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
     ctx._materialize = True
     ctx._dirty = ()
