@@ -1,4 +1,5 @@
 """ember: a PyTorch-compatible deep-learning framework in pure Python on NumPy (and CuPy)."""
+# ruff: noqa: I001 - the import order is semantic: Tensor first, methods bound after the ops
 
 from . import _tensor
 from ._tensor import (
@@ -23,6 +24,6 @@ from .ops.shape import *
 
 _tensor._bind_methods()
 
-from . import autograd, cuda, linalg, random
+from . import autograd, cuda, linalg, optim, random
 
 __version__ = "0.1.0"
