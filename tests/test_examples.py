@@ -1,4 +1,4 @@
-"""The examples a newcomer runs first must keep working: run each (shortened) and check what it learned."""
+"""What a newcomer runs first must keep working: the examples (shortened) and the README's code blocks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+README_BLOCKS = re.findall(r"^```python\n(.*?)^```", (ROOT / "README.md").read_text(encoding="utf-8"),
+                           re.DOTALL | re.MULTILINE)
 
 
 def run_example(name: str, *args: str) -> str:
@@ -28,3 +33,12 @@ def test_fit_polynomial_loss_drops():
 def test_fit_polynomial_is_reproducible():
     assert run_example("fit_polynomial.py", "--epochs", "2", "--seed", "5").splitlines()[:-1] == \
         run_example("fit_polynomial.py", "--epochs", "2", "--seed", "5").splitlines()[:-1]
+
+
+def test_readme_has_a_tour():
+    assert len(README_BLOCKS) >= 4
+
+
+@pytest.mark.parametrize("index", range(len(README_BLOCKS)))
+def test_readme_code_runs(index):
+    exec(compile(README_BLOCKS[index], f"README.md python block {index}", "exec"), {})
