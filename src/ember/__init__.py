@@ -24,6 +24,6 @@ from .ops.shape import *
 
 _tensor._bind_methods()
 
-from . import autograd, cuda, linalg, optim, random
+from . import autograd, cuda, linalg, nn, optim, random
 
 __version__ = "0.1.0"
