@@ -120,7 +120,8 @@ def test_op(spec, ci, dtype, noncontig):
     if spec.gradgrad:
         # first-order gradients without create_graph take the fast array path: they must agree too
         e_args2, e_leaves2 = build(ember, case, arrays, dtype, noncontig)
-        e_out2 = [o for o in _flat(spec.fn(ember, *e_args2)) if isinstance(o, ember.Tensor) and o.requires_grad]
+        e_out2 = [o for o in _flat(spec.fn(ember, *e_args2))
+                  if isinstance(o, ember.Tensor) and o.requires_grad]
         e_g2 = ember.autograd.grad(e_out2, e_leaves2, [ember.from_numpy(u.copy()) for u in ups],
                                    allow_unused=True)
         for eg, tg in zip(e_g2, t_g):

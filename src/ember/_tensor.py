@@ -202,7 +202,8 @@ class Tensor:
     @property
     def mT(self) -> Tensor:  # noqa: N802
         if self._data.ndim < 2:
-            raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+            raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got "
+                               f"{self._data.ndim}-D tensor.")
         return self.transpose(-2, -1)
 
     H = T
@@ -366,8 +367,8 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {'no' if self._data.size == 0 else 'more than one'}"
-                               " values is ambiguous")
+            many = "no" if self._data.size == 0 else "more than one"
+            raise RuntimeError(f"Boolean value of Tensor with {many} values is ambiguous")
         return bool(self._data.reshape(()).item())
 
     def __float__(self) -> float:
@@ -519,7 +520,8 @@ def _rebuild(arr, rg):
 def _wrap_dim(dim: int, ndim: int) -> int:
     n = max(ndim, 1)
     if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got "
+                         f"{dim})")
     return dim % n
 
 

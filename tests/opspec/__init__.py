@@ -8,8 +8,9 @@ tests/test_op_gradcheck.py checks gradients by finite differences in float64 wit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ def to(self: Tensor, *args, **kwargs) -> Tensor:
     if not copy and dev is None and np_dtype == self._data.dtype:
         return self
     if dev is not None and dev.type == "cuda":
-        dev.xp  # raises when CUDA is unavailable
+        _ = dev.xp  # raises when CUDA is unavailable
     return ToCopy.apply(self, np_dtype, dev, copy)
 
 
