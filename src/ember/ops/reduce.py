@@ -177,6 +177,13 @@ def _all_reduce_nonempty(x, op: str) -> None:
 
 # -- sum and mean ---------------------------------------------------------------------------------------
 
+def _filled(g, ctx):
+    """A fresh (writable, so the engine can keep it) array of the input's shape holding g broadcast."""
+    out = np.empty_like(g, shape=ctx.shape)
+    out[...] = _unreduce_array(g, ctx)
+    return out
+
+
 class Sum(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim, np_dtype):
@@ -187,6 +194,8 @@ class Sum(Op):
             elif x.dtype == np.float16:
                 # accumulate in float32 as PyTorch does
                 return np.asarray(x.sum(axis=dims, keepdims=keepdim, dtype=np.float32).astype(np.float16))
+            else:
+                return np.asarray(x.sum(dims, None, None, keepdim))
         return np.asarray(x.sum(axis=dims, keepdims=keepdim, dtype=np_dtype))
 
     @staticmethod
@@ -195,24 +204,25 @@ class Sum(Op):
 
     @staticmethod
     def backward_array(ctx, g):
-        return np.broadcast_to(_unreduce_array(g, ctx), ctx.shape), None, None, None
+        return _filled(g, ctx), None, None, None
 
 
 class Mean(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim, np_dtype):
-        if x.dtype.kind != "f" and (np_dtype is None or np.dtype(np_dtype).kind != "f"):
+        kind = x.dtype.kind
+        if kind != "f" and (np_dtype is None or np.dtype(np_dtype).kind != "f"):
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating point or "
                 f"complex dtype. Got: {_type_name(x.dtype)}")
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        ctx.n = x.size if dims is None else _numel(x.shape, dims)
-        if ctx.n == 0:
-            # NumPy warns on an empty mean; PyTorch quietly gives NaN
-            with np.errstate(invalid="ignore", divide="ignore"):
-                total = x.sum(axis=dims, keepdims=keepdim, dtype=np_dtype or x.dtype)
-                return np.asarray(total / 0, total.dtype)
-        return np.asarray(x.mean(axis=dims, keepdims=keepdim, dtype=np_dtype))
+        n = ctx.n = x.size if dims is None else _numel(x.shape, dims)
+        out_dt = np_dtype or x.dtype
+        # sum then divide (what np.mean does, minus its overhead); float16 accumulates in float32
+        acc = np.float32 if out_dt == np.float16 else out_dt
+        total = x.sum(axis=dims, keepdims=keepdim, dtype=acc)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(np.true_divide(total, n, dtype=acc), out_dt)
 
     @staticmethod
     def backward(ctx, g):
@@ -221,8 +231,8 @@ class Mean(Op):
     @staticmethod
     def backward_array(ctx, g):
         with np.errstate(invalid="ignore", divide="ignore"):
-            g = g / ctx.n
-        return np.broadcast_to(_unreduce_array(g, ctx), ctx.shape), None, None, None
+            g = np.true_divide(g, ctx.n, dtype=g.dtype)
+        return _filled(g, ctx), None, None, None
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
@@ -702,7 +712,8 @@ def _arg_extreme(input: Tensor, dim, keepdim: bool, fn, name: str) -> Tensor:
     if x.dtype == np.bool_:
         raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:
-        _all_reduce_nonempty(x, name)
+        if x.size == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
         idx = np.asarray(fn(x.reshape(-1)), np.int64) if x.ndim else np.zeros((), np.int64)
         return Tensor._make(idx.reshape((1,) * x.ndim) if keepdim else idx)
     axis = _one_dim(input, dim, name)
