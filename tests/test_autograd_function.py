@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import ember
 from autograd_compare import same_outcome
 from conftest import torch
 
