@@ -1,0 +1,1 @@
+"""Tests of ember.nn against PyTorch."""
