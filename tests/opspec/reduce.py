@@ -149,6 +149,8 @@ SPECS = [
                                        lib.norm(a, float("inf"), dim=(0, 1), keepdim=True)),
            [(B3,), ((3, 2, 5),), (TIES_NEG,)]),
     OpSpec("norm_zero", lambda lib, a: (a.norm(0), a.norm(0, dim=1)), [(ZEROS,)]),
+    OpSpec("norm_nuc", lambda lib, a: (lib.norm(a[0], "nuc"), a.norm("nuc", dim=(2, 0)),
+                                       a.norm(p="nuc", dim=(-1, 1), keepdim=True)), [(B3,)], gradgrad=False),
     OpSpec("norm_dtype", lambda lib, a: (lib.norm(a, dtype=lib.float64), a.norm(dim=0, dtype=lib.float64)),
            [(B3,)], dtypes=("float32",)),
 

@@ -9,7 +9,6 @@ median()) split the gradient evenly among the tied elements, as PyTorch does.
 
 from __future__ import annotations
 
-import builtins
 import math
 import operator
 import types
@@ -35,8 +34,6 @@ METHODS = (
     "unique", "unique_consecutive", "bincount", "histc",
 )
 INPLACE = ("cumsum", "cumprod")
-
-_py_sum, _py_max, _py_min = builtins.sum, builtins.max, builtins.min
 
 
 # -- result tuples (torch.return_types) ----------------------------------------------------------------
@@ -885,7 +882,8 @@ class _VectorNorm(Op):
 
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:
-    """Vector p-norm over `dim` (every element by default): p=2/'fro' (default), 1, inf, -inf, 0, any p."""
+    """Vector p-norm over `dim` (every element by default): p=2/'fro' (default), 1, inf, -inf, 0, any p;
+    p='nuc' is the nuclear norm of the matrices over two dims."""
     if out is not None:
         raise TypeError("norm(): the out= argument is not supported")
     if dtype is not None:
@@ -895,12 +893,12 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{_type_name(x.dtype)}")
     if isinstance(p, str):
-        if p == "nuc":
-            raise NotImplementedError("norm(p='nuc') is not supported yet")
-        if p != "fro":
+        if p not in ("fro", "nuc"):
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
         if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) > 2:
             raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
+        if p == "nuc":
+            return _nuclear_norm(input, dim, keepdim)
         p = 2
     if p is None:
         p = 2
@@ -917,6 +915,46 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
                                    "because this dimension is empty and the operation does not have an "
                                    "identity")
     return _VectorNorm.apply(input, p, dims, keepdim)
+
+
+class _NuclearNorm(Op):
+    """Sum of the singular values of the matrices spanned by two dims; the gradient is U @ Vh."""
+
+    _name = "SumBackward1"
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        mats = np.moveaxis(x, dims, (-2, -1))
+        u, sv, vh = np.linalg.svd(mats, full_matrices=False)
+        ctx.uv = np.moveaxis(u @ vh, (-2, -1), dims)
+        out = np.asarray(sv.sum(-1), x.dtype)
+        if keepdim:
+            out = out.reshape(_kept_shape(x.shape, set(dims)))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return _unreduce(g, ctx) * _const(ctx.uv.astype(g._data.dtype)), None, None
+
+
+def _nuclear_norm(input: Tensor, dim, keepdim: bool) -> Tensor:
+    nd = input._data.ndim
+    if dim is None:
+        if nd != 2:
+            if nd < 2:
+                raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+            got = " ".join(map(str, range(nd)))
+            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {got}")
+        dim = (0, 1)
+    if isinstance(dim, (int, np.integer)) or len(dim) != 2:
+        raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple.")
+    if nd < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    d0, d1 = (wrap_dim(int(d), nd) for d in dim)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
+    return _NuclearNorm.apply(input, (d0, d1), keepdim)
 
 
 class Logsumexp(Op):
