@@ -238,6 +238,17 @@ _BOOL_SUB = ("Subtraction, the `-` operator, with a bool tensor is not supported
              "invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
+def _check_bool_sub(a, b) -> None:
+    """PyTorch rejects any bool operand of a subtraction (tensor or Python bool)."""
+    bool_a = a.dtype.kind == "b" if is_array(a) else isinstance(a, bool)
+    bool_b = b.dtype.kind == "b" if is_array(b) else isinstance(b, bool)
+    if bool_a and bool_b and is_array(a) and is_array(b):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if bool_a or bool_b:
+        raise RuntimeError(_BOOL_SUB)
+
+
 def _check_alpha(alpha, dt) -> None:
     if isinstance(alpha, bool):
         if dt.kind != "b":
@@ -275,14 +286,11 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
-        if type(a) is type(b) and a.dtype is b.dtype and type(alpha) is int and alpha == 1:
-            if a.dtype.kind == "b":
-                raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                                   "Use the `^` or `logical_xor()` operator instead.")
+        if type(a) is type(b) and a.dtype is b.dtype and type(alpha) is int and alpha == 1 \
+                and a.dtype.kind != "b":
             return a - b
+        _check_bool_sub(a, b)
         a, b, dt = promote(a, b)
-        if dt.kind == "b":
-            raise RuntimeError(_BOOL_SUB)
         if type(alpha) is not int or alpha != 1:
             _check_alpha(alpha, dt)
             ctx.alpha = alpha
@@ -304,9 +312,8 @@ class Rsub(Op):
     @staticmethod
     def forward(ctx, a, b, alpha=1):
         ctx._name = "RsubBackward0" if is_array(b) else "RsubBackward1"
+        _check_bool_sub(a, b)
         a, b, dt = promote(a, b)
-        if dt.kind == "b":
-            raise RuntimeError(_BOOL_SUB)
         if type(alpha) is not int or alpha != 1:
             _check_alpha(alpha, dt)
         ctx.alpha = alpha
@@ -673,6 +680,7 @@ class Log10(_FloatUnary):
 
 @_array_op
 class Log1p(_FloatUnary):
+    _name = "Log1PBackward0"
     f = np.log1p
 
     @staticmethod
