@@ -261,14 +261,15 @@ class Nansum(Op):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         if x.dtype.kind in "biu":
             return np.asarray(x.sum(axis=dims, keepdims=keepdim, dtype=np_dtype or np.int64))
-        ctx.keep = ~np.isnan(x)
+        ctx.save_for_backward(x)
         acc = np_dtype or (np.float32 if x.dtype == np.float16 else None)
         out = np.nansum(x, axis=dims, keepdims=keepdim, dtype=acc)
         return np.asarray(out, np_dtype or x.dtype)
 
     @staticmethod
     def backward(ctx, g):
-        return _unreduce(g, ctx) * _const(ctx.keep.astype(g._data.dtype)), None, None, None
+        keep = ~np.isnan(ctx.saved_tensors[0]._data)
+        return _unreduce(g, ctx) * _const(keep.astype(g._data.dtype)), None, None, None
 
 
 class Nanmean(Op):
@@ -282,18 +283,18 @@ class Nanmean(Op):
             raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
                                f"{_type_name(x.dtype)}")
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        keep = ~np.isnan(x)
-        count = keep.sum(axis=dims, keepdims=True)
+        ctx.save_for_backward(x)
+        count = (~np.isnan(x)).sum(axis=dims, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
-            ctx.weight = keep / count
             total = np.nansum(x, axis=dims, keepdims=True)
             out = np.asarray(total / count, x.dtype)
         return out if keepdim else _squeeze_dims(out, dims)
 
     @staticmethod
     def backward(ctx, g):
+        keep = ~np.isnan(ctx.saved_tensors[0]._data)
         with np.errstate(invalid="ignore", divide="ignore"):
-            w = ctx.weight.astype(g._data.dtype)
+            w = (keep / keep.sum(axis=ctx.dims, keepdims=True)).astype(g._data.dtype)
         return _unreduce(g, ctx) * _const(w), None, None, None
 
 
@@ -602,13 +603,14 @@ class _EvenSplit(Op):
     def forward(cls, ctx, x, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         res = np.asarray(cls.reduce(x, axis=dims, keepdims=True))
-        if x.dtype.kind == "f":
-            ctx.weight = _tie_weight(x, res, dims, cls.nan_equal)
+        ctx.res = res
+        ctx.save_for_backward(x)
         return res if keepdim else _squeeze_dims(res, dims)
 
-    @staticmethod
-    def backward(ctx, g):
-        return _unreduce(g, ctx) * _const(ctx.weight.astype(g._data.dtype)), None, None
+    @classmethod
+    def backward(cls, ctx, g):
+        weight = _tie_weight(ctx.saved_tensors[0]._data, ctx.res, ctx.dims, cls.nan_equal)
+        return _unreduce(g, ctx) * _const(weight.astype(g._data.dtype)), None, None
 
 
 class Amax(_EvenSplit):
@@ -832,7 +834,7 @@ class _VectorNorm(Op):
     @staticmethod
     def forward(ctx, x, p, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim, ctx.p = x.shape, dims, keepdim, p
-        a = np.abs(x)
+        a = np.abs(x) if p != 2 else None
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if p == 2:
                 out = np.sqrt(np.sum(x * x, axis=dims, keepdims=True))
@@ -847,10 +849,6 @@ class _VectorNorm(Op):
             else:
                 out = np.sum(a ** p, axis=dims, keepdims=True) ** (1.0 / p)
         out = np.asarray(out, x.dtype)
-        if p in (math.inf, -math.inf):
-            ctx.weight = np.sign(x) * _tie_weight(a, out, dims, False)
-        elif p != 2:
-            ctx.sign = np.sign(x)
         out = out if keepdim else _squeeze_dims(out, dims)
         ctx.save_for_backward(x, out)
         return out
@@ -863,10 +861,12 @@ class _VectorNorm(Op):
         dt = g._data.dtype
         if p == 0:
             return None, None, None, None
+        sign = np.sign(x._data).astype(dt)
         if p in (math.inf, -math.inf):
-            return g * _const(ctx.weight.astype(dt)), None, None, None
+            ties = _tie_weight(np.abs(x._data), _kept_array(out._data, ctx), ctx.dims, False)
+            return g * _const((sign * ties).astype(dt)), None, None, None
         if p == 1:
-            return g * _const(ctx.sign.astype(dt)), None, None, None
+            return g * _const(sign), None, None, None
         # where the norm is 0 the gradient is taken as 0, as PyTorch does
         norm = _unreduce(out, ctx)
         zero = norm._data == 0
@@ -874,7 +874,6 @@ class _VectorNorm(Op):
         live = _const((~zero).astype(dt))
         if p == 2:
             return x * (g / safe * live), None, None, None
-        sign = ctx.sign.astype(dt)
         xzero = x._data == 0
         ax = x * _const(sign) + _const(xzero.astype(dt))
         grad = g * _const(sign * ~xzero) * ax.pow(p - 1) / safe.pow(p - 1) * live
