@@ -17,7 +17,6 @@ import warnings
 import numpy as np
 
 from .. import _tensor
-from ..backend import dtypes as _dt
 from ..backend.device import xp_of
 from ._common import Op, Tensor, floating, wrap_dim
 
@@ -143,10 +142,6 @@ def _const(arr) -> Tensor:
 
 def _squeeze_dims(arr, dims):
     return arr.reshape([n for i, n in enumerate(arr.shape) if i not in dims]) if dims else arr
-
-
-def _dtype_name(np_dtype) -> str:
-    return _dt._FROM_NP[np.dtype(np_dtype)].name.capitalize()
 
 
 def _type_name(np_dtype) -> str:
