@@ -46,25 +46,26 @@ class Linear(Op):
     def forward(ctx, x, w, b):
         in_f = x.shape[-1]
         out_f = w.shape[0]
-        rows = math.prod(x.shape[:-1])
+        flat = x.ndim == 2
+        rows = x.shape[0] if flat else math.prod(x.shape[:-1])
         if w.shape[1] != in_f:
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{in_f} and "
                                f"{w.shape[1]}x{out_f})")
         if x.dtype != w.dtype:
             raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
                                f"{_dname(x, _C_NAMES)} != {_dname(w, _C_NAMES)}")
-        x2 = x.reshape(rows, in_f)
-        out = x2 @ w.T
+        out = (x if flat else x.reshape(rows, in_f)) @ w.T
         if b is not None:
             if b.dtype != x.dtype:
                 raise RuntimeError("self and mat2 must have the same dtype, but got "
                                    f"{_dname(b, _SCALAR_NAMES)} and {_dname(x, _SCALAR_NAMES)}")
-            _check_bias(b, rows, out_f)
+            if b.shape != (out_f,):
+                _check_bias(b, rows, out_f)
             out += b
             ctx.bias_shape = b.shape
         ctx.rows = rows
         ctx.save_for_backward(x, w)
-        return out.reshape(x.shape[:-1] + (out_f,))
+        return out if flat else out.reshape(x.shape[:-1] + (out_f,))
 
     @staticmethod
     def backward(ctx, g):
