@@ -120,9 +120,8 @@ def _discover(roots):
     """Count, for every node reachable from the roots, how many edges point at it."""
     deps: dict = {}
     seen = set()
-    stack = [r[0] for r in roots]
-    for n in stack:
-        seen.add(n)
+    stack = list(dict.fromkeys(r[0] for r in roots))  # a node may be the root of several outputs
+    seen.update(stack)
     while stack:
         node = stack.pop()
         for e in node._edges:
