@@ -64,11 +64,18 @@ def _as_tuple(x) -> tuple:
 
 
 def _tensors(outs) -> list:
-    return [o for o in outs if isinstance(o, _tensor.Tensor)]
+    """The tensor outputs, in order; nested tuples and lists of outputs are flattened."""
+    res = []
+    for o in outs:
+        if isinstance(o, _tensor.Tensor):
+            res.append(o)
+        elif isinstance(o, (tuple, list)):
+            res.extend(_tensors(o))
+    return res
 
 
 def _diff_outputs(outs) -> list:
-    return [o for o in outs if isinstance(o, _tensor.Tensor) and o.requires_grad]
+    return [o for o in _tensors(outs) if o.requires_grad]
 
 
 def _diff_inputs(inputs) -> list:
@@ -395,7 +402,7 @@ def gradgradcheck(func: Callable, inputs: Tensor | Sequence, grad_outputs=None, 
     def new_func(*args):
         from .engine import grad
 
-        in_args, g_outs = args[:-n_out], args[-n_out:]
+        in_args, g_outs = args[:len(args) - n_out], args[len(args) - n_out:]
         outs = _diff_outputs(_as_tuple(func(*in_args)))
         grads = grad(outs, [in_args[i] for i in diff_idx], g_outs, create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
