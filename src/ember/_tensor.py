@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import weakref
 from typing import Any
 
@@ -426,14 +427,16 @@ class Tensor:
         if self.grad_fn is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the "
                                "deepcopy protocol at the moment.")
-        new = type(self).__new__(type(self), self._data.copy()) if type(self) is not Tensor else \
-            Tensor._make(self._data.copy())
+        new = Tensor._make(self._data.copy()) if type(self) is Tensor else \
+            type(self).__new__(type(self), self._data.copy())
+        memo[id(self)] = new
+        # user attributes only: autograd internals (grad, hooks, accumulator, view links) are not copied
+        new.__dict__.update({k: copy.deepcopy(v, memo) for k, v in self.__dict__.items()
+                             if k not in Tensor.__dict__ and k != "_acc_strong"})
         if type(self) is Tensor:
             new._rg = self._rg
         if self._grad is not None:
             new._grad = self._grad.__deepcopy__(memo)
-        new.__dict__.update({k: v for k, v in self.__dict__.items() if k != "_acc_strong"})
-        memo[id(self)] = new
         return new
 
     # -- conversions ---------------------------------------------------------------------------------
