@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import builtins as _b
+
 import numpy as np
 
 __all__ = [
     "dtype", "float16", "half", "float32", "float", "float64", "double", "int8", "int16", "short",
     "int32", "int", "int64", "long", "uint8", "bool", "get_default_dtype", "set_default_dtype",
-    "promote_types", "finfo", "iinfo",
+    "promote_types", "result_type", "can_cast", "is_floating_point", "is_complex", "finfo", "iinfo",
 ]
 
 _BOOL, _INT, _FLOAT = 0, 1, 2
@@ -16,7 +18,7 @@ _BOOL, _INT, _FLOAT = 0, 1, 2
 class dtype:  # noqa: N801 - PyTorch's spelling
     """A tensor element type; wraps the NumPy dtype that stores it."""
 
-    __slots__ = ("name", "np", "category", "itemsize", "is_signed")
+    __slots__ = ("name", "np", "category", "itemsize", "is_signed", "abbr")
 
     def __init__(self, name: str, np_dtype: np.dtype, category: int) -> None:
         self.name = name
@@ -24,6 +26,7 @@ class dtype:  # noqa: N801 - PyTorch's spelling
         self.category = category
         self.itemsize = self.np.itemsize
         self.is_signed = category == _FLOAT or (category == _INT and self.np.kind == "i")
+        self.abbr = "b8" if category == _BOOL else f"{self.np.kind}{self.itemsize * 8}"
 
     @property
     def is_floating_point(self) -> bool:
@@ -80,19 +83,38 @@ def get_default_dtype() -> dtype:
 
 
 def set_default_dtype(d: dtype) -> None:
+    """Make `d` the dtype of Python floats in tensor(), of zeros() & co. and of float promotion."""
     global _default
-    if not isinstance(d, dtype) or d not in (float16, float32, float64):
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    if not isinstance(d, dtype):
+        raise TypeError(f"set_default_dtype(): argument 'd' (position 1) must be torch.dtype, not "
+                        f"{type(d).__name__}")
+    if d.category != _FLOAT:
+        raise TypeError("only floating-point types are supported as the default type")
     _default = d
 
 
-def promote_types(a: dtype, b: dtype) -> dtype:
+def _check_dtype(fn: str, arg: str, pos: int, d) -> None:
+    if not isinstance(d, dtype):
+        raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be torch.dtype, "
+                        f"not {type(d).__name__}")
+
+
+def promote_types(type1: dtype, type2: dtype) -> dtype:
     """PyTorch's promotion of two dtypes: a higher category wins outright (int64 + float16 -> float16)."""
-    if a is b:
-        return a
-    if a.category != b.category:
-        return a if a.category > b.category else b
-    return _FROM_NP[np.promote_types(a.np, b.np)]
+    _check_dtype("promote_types", "type1", 1, type1)
+    _check_dtype("promote_types", "type2", 2, type2)
+    if type1 is type2:
+        return type1
+    if type1.category != type2.category:
+        return type1 if type1.category > type2.category else type2
+    return _FROM_NP[np.promote_types(type1.np, type2.np)]
+
+
+def can_cast(from_: dtype, to: dtype) -> bool:
+    """Whether an in-place op may write a `from_` result into a `to` tensor (no category down-cast)."""
+    _check_dtype("can_cast", "from_", 1, from_)
+    _check_dtype("can_cast", "to", 2, to)
+    return from_.category <= to.category
 
 
 # Priority of an operand in result_type: tensors with dims beat 0-dim tensors, which beat Python scalars;
@@ -117,52 +139,104 @@ def result_type_of(dims: list, zerodims: list, scalars: list) -> dtype:
 
 
 def scalar_category(s) -> int:
-    if isinstance(s, (builtin_bool, np.bool_)):
+    if isinstance(s, (_b.bool, np.bool_)):
         return _BOOL
-    if isinstance(s, (builtin_int, np.integer)):
+    if isinstance(s, (_b.int, np.integer)):
         return _INT
     return _FLOAT
 
 
-builtin_bool = type(True)
-builtin_int = type(1)
+def _is_tensor(x) -> _b.bool:
+    from .._tensor import Tensor
+
+    return isinstance(x, Tensor)
+
+
+def result_type(tensor, other) -> dtype:
+    """The dtype an arithmetic op on `tensor` and `other` (tensors or numbers) computes in."""
+    dims, zerodims, scalars = [], [], []
+    for name, pos, x in (("tensor", 1, tensor), ("other", 2, other)):
+        if _is_tensor(x):
+            (dims if x.ndim else zerodims).append(x.dtype)
+        elif isinstance(x, (_b.bool, _b.int, _b.float, np.bool_, np.integer, np.floating)):
+            scalars.append(x)
+        else:
+            raise TypeError(f"result_type(): argument '{name}' (position {pos}) must be Tensor or Number, "
+                            f"not {type(x).__name__}")
+    return result_type_of(dims, zerodims, scalars)
+
+
+def is_floating_point(input) -> _b.bool:  # noqa: A002
+    """Whether a tensor's dtype is a floating-point type."""
+    if not _is_tensor(input):
+        raise TypeError(f"is_floating_point(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    return input.dtype.category == _FLOAT
+
+
+def is_complex(input) -> _b.bool:  # noqa: A002
+    """Whether a tensor's dtype is complex (never, for ember's dtypes)."""
+    if not _is_tensor(input):
+        raise TypeError(f"is_complex(): argument 'input' (position 1) must be Tensor, "
+                        f"not {type(input).__name__}")
+    return False
 
 
 class finfo:  # noqa: N801
-    """Machine limits of a floating dtype (bits, eps, max, min, tiny, resolution)."""
+    """Machine limits of a floating dtype (bits, eps, max, min, tiny, smallest_normal, resolution)."""
 
     def __init__(self, type: dtype | None = None) -> None:  # noqa: A002
         type = type or _default
-        if not type.is_floating_point:
-            raise TypeError(f"torch.finfo() requires a floating point input type, got {type}")
+        if not isinstance(type, dtype):
+            raise TypeError(f"finfo(): argument 'type' (position 1) must be torch.dtype, "
+                            f"not {_b.type(type).__name__}")
+        if type.category != _FLOAT:
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+                            "'torch.finfo'")
         info = np.finfo(type.np)
         self.dtype = type.name
-        self.bits = info.bits
-        self.eps = builtins_float(info.eps)
-        self.max = builtins_float(info.max)
-        self.min = builtins_float(info.min)
-        self.tiny = self.smallest_normal = builtins_float(info.tiny)
-        self.resolution = builtins_float(info.resolution)
+        self.bits = _b.int(info.bits)
+        self.eps = _b.float(info.eps)
+        self.max = _b.float(info.max)
+        self.min = _b.float(info.min)
+        self.tiny = self.smallest_normal = _b.float(info.smallest_normal)
+        self.resolution = 10.0 ** -_b.int(info.precision)
+
+    def __eq__(self, other) -> _b.bool:
+        return isinstance(other, finfo) and other.dtype == self.dtype
+
+    def __hash__(self) -> _b.int:
+        return hash(("finfo", self.dtype))
 
     def __repr__(self) -> str:
-        return (f"finfo(resolution={self.resolution}, min={self.min}, max={self.max}, eps={self.eps}, "
-                f"smallest_normal={self.tiny}, tiny={self.tiny}, dtype={self.dtype})")
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, dtype={self.dtype})")
 
 
 class iinfo:  # noqa: N801
     """Machine limits of an integer dtype (bits, max, min)."""
 
     def __init__(self, type: dtype) -> None:  # noqa: A002
-        if type.is_floating_point:
-            raise TypeError(f"torch.iinfo() requires an integer input type, got {type}")
-        info = np.iinfo(np.uint8 if type is bool else type.np)
+        if not isinstance(type, dtype):
+            raise TypeError(f"iinfo(): argument 'type' (position 1) must be torch.dtype, "
+                            f"not {_b.type(type).__name__}")
+        if type is bool:
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        if type.category != _INT:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle "
+                            "'torch.iinfo'")
+        info = np.iinfo(type.np)
         self.dtype = type.name
-        self.bits = info.bits
-        self.max = builtin_int(info.max) if type is not bool else 1
-        self.min = builtin_int(info.min)
+        self.bits = _b.int(info.bits)
+        self.max = _b.int(info.max)
+        self.min = _b.int(info.min)
+
+    def __eq__(self, other) -> _b.bool:
+        return isinstance(other, iinfo) and other.dtype == self.dtype
+
+    def __hash__(self) -> _b.int:
+        return hash(("iinfo", self.dtype))
 
     def __repr__(self) -> str:
-        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
 
-
-builtins_float = type(1.0)
