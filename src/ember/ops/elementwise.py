@@ -98,8 +98,8 @@ def _array_op(cls):
     warnings off, and NumPy's broadcasting errors become PyTorch's."""
     for name in ("forward", "backward_array"):
         fn = cls.__dict__.get(name)
-        if fn is None:
-            continue
+        if fn is None or (name == "backward_array" and fn is cls.__dict__.get("backward")):
+            continue  # a backward shared with the Tensor path only routes gradients: nothing to guard
 
         def run(*args, _fn=fn.__func__):
             token = _quiet_on()
@@ -172,10 +172,31 @@ def _cast(x, dt):
 
 
 def _as_dtype(v, dt):
-    """A Python number as a 0-d array of dtype dt, wrapping like a C cast for integer dtypes."""
+    """A Python number as a NumPy scalar of dtype dt, wrapping like a C cast for integer dtypes (a NumPy
+    scalar, not a 0-d array, so that CuPy accepts it as an operand)."""
     if dt.kind in "iub":
-        return np.asarray(v).astype(dt)
-    return np.asarray(v, dt)
+        return np.asarray(v).astype(dt)[()]
+    return np.asarray(v, dt)[()]
+
+
+def _float_or_none(v) -> bool:
+    return v is None or type(v) is float or type(v) is int
+
+
+def _no_promotion(a, b) -> bool:
+    """Whether a binary op on array a and operand b gives a's dtype in NumPy as in PyTorch: the same
+    dtype, or a float array with a Python int or float."""
+    if type(b) is float or type(b) is int:
+        return a.dtype.kind == "f"
+    return type(a) is type(b) and a.dtype is b.dtype
+
+
+def _in(x, dt):
+    """A ufunc result (array, NumPy scalar or number) as an array of dtype dt, copied only to convert
+    (np.asarray would pull a CuPy array to the host)."""
+    if is_array(x):
+        return x if x.dtype == dt else x.astype(dt)
+    return np.asarray(x, dt)
 
 
 def _float_dtype(dt) -> np.dtype:
@@ -187,7 +208,7 @@ def _zeros(g: Tensor) -> Tensor:
 
 
 def _check_int_divisor(b, dt) -> None:
-    if dt.kind in "iu" and bool(np.any(np.asarray(b) == 0) if is_array(b) else b == 0):
+    if dt.kind in "iu" and bool(np.any(b == 0) if is_array(b) else b == 0):
         raise RuntimeError("ZeroDivisionError")
 
 
@@ -263,14 +284,14 @@ class Add(Op):
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
-        if type(a) is type(b) and a.dtype is b.dtype and type(alpha) is int and alpha == 1:
+        if type(alpha) is int and alpha == 1 and _no_promotion(a, b):
             return a + b
         a, b, dt = promote(a, b)
         if type(alpha) is not int or alpha != 1:
             _check_alpha(alpha, dt)
             ctx.alpha = alpha
             b = b * alpha
-        return np.asarray(a + b, dt)
+        return _in(a + b, dt)
 
     @staticmethod
     def backward(ctx, g):
@@ -286,8 +307,7 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
-        if type(a) is type(b) and a.dtype is b.dtype and type(alpha) is int and alpha == 1 \
-                and a.dtype.kind != "b":
+        if type(alpha) is int and alpha == 1 and a.dtype.kind != "b" and _no_promotion(a, b):
             return a - b
         _check_bool_sub(a, b)
         a, b, dt = promote(a, b)
@@ -295,7 +315,7 @@ class Sub(Op):
             _check_alpha(alpha, dt)
             ctx.alpha = alpha
             b = b * alpha
-        return np.asarray(a - b, dt)
+        return _in(a - b, dt)
 
     @staticmethod
     def backward(ctx, g):
@@ -317,7 +337,7 @@ class Rsub(Op):
         if type(alpha) is not int or alpha != 1:
             _check_alpha(alpha, dt)
         ctx.alpha = alpha
-        return np.asarray(b - (a * alpha if alpha != 1 else a), dt)
+        return _in(b - (a * alpha if alpha != 1 else a), dt)
 
     @staticmethod
     def backward(ctx, g):
@@ -331,10 +351,10 @@ class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        if type(a) is type(b) and a.dtype is b.dtype:
+        if _no_promotion(a, b):
             return a * b
         a, b, dt = promote(a, b)
-        return np.asarray(a * b, dt)
+        return _in(a * b, dt)
 
     @staticmethod
     def backward(ctx, g):
@@ -355,13 +375,10 @@ class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        if type(a) is type(b) and a.dtype is b.dtype and a.dtype.kind == "f":
+        if a.dtype.kind == "f" and _no_promotion(a, b):
             return a / b
         a, b, dt = promote(a, b)
-        dt = _float_dtype(dt)
-        if is_array(a) or is_array(b):
-            return np.true_divide(a, b, dtype=dt)
-        return np.asarray(a / b if b != 0 else np.true_divide(float(a), float(b)), dt)
+        return np.true_divide(a, b, dtype=_float_dtype(dt))
 
     @staticmethod
     def backward(ctx, g):
@@ -395,12 +412,12 @@ class DivRounded(Op):
             raise _not_implemented(f"div_{mode}", a)
         _check_int_divisor(b, dt)
         if mode == "floor":
-            return np.asarray(np.floor_divide(a, b), dt)
+            return _in(np.floor_divide(a, b), dt)
         if dt.kind == "f":
-            return np.asarray(np.trunc(np.true_divide(a, b)), dt)
+            return _in(np.trunc(np.true_divide(a, b)), dt)
         q = np.floor_divide(a, b)
         # floor differs from trunc where the exact quotient is negative and not whole
-        return np.asarray(q + ((np.remainder(a, b) != 0) & (q < 0)), dt)
+        return _in(q + ((np.remainder(a, b) != 0) & (q < 0)), dt)
 
     @staticmethod
     def backward(ctx, g):
@@ -418,7 +435,7 @@ class FloorDivide(_NoDerivative):
         if dt.kind == "b":
             raise _not_implemented("div_floor", a if is_array(a) else b)
         _check_int_divisor(b, dt)
-        return np.asarray(np.floor_divide(a, b), dt)
+        return _in(np.floor_divide(a, b), dt)
 
 
 @_array_op
@@ -437,7 +454,7 @@ class _Modulo(Op):
         if dt.kind == "b":
             raise _not_implemented(cls.kernel, a)
         _check_int_divisor(b, dt)
-        return np.asarray(cls.ufunc(a, b), dt)
+        return _in(cls.ufunc(a, b), dt)
 
     @classmethod
     def backward(cls, ctx, g):
@@ -472,7 +489,7 @@ class RemainderScalarSelf(_NoDerivative):
         if dt.kind == "b":
             raise _not_implemented("remainder", b)
         _check_int_divisor(b, dt)
-        return np.asarray(np.remainder(a, b), dt)
+        return _in(np.remainder(a, b), dt)
 
 
 @_array_op
@@ -514,7 +531,7 @@ def _int_pow(a, b, dt):
     if not np.any(neg):
         return np.power(a, b)
     pos = np.power(a, np.where(neg, 0, b).astype(dt))
-    odd = (np.asarray(b) % 2) != 0
+    odd = (b % 2) != 0
     inv = np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0))
     return np.where(neg, inv, pos)
 
@@ -536,10 +553,10 @@ class Pow(Op):
             out = _int_pow(_as_dtype(a, dt) if not is_array(a) else _cast(a, dt),
                            _as_dtype(b, dt) if exp_scalar else _cast(b, dt), dt)
         elif exp_scalar:
-            out = np.power(_cast(a, dt), _as_dtype(b, dt))
+            out = np.power(_cast(a, dt), b)  # a Python exponent is weak: the result keeps dt
         else:
             out = np.power(_cast(a, dt) if is_array(a) else _as_dtype(a, dt), _cast(b, dt))
-        out = np.asarray(out, dt)
+        out = _in(out, dt)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -848,9 +865,8 @@ class Sigmoid(_FloatUnary):
 
     @staticmethod
     def f(x):
-        # exp of a non-positive argument only: no overflow for large |x|
-        e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        # exp(-x) overflows to inf for very negative x, giving the exact limit 0 (warnings are off)
+        return 1 / (1 + np.exp(-x))
 
     @staticmethod
     def backward(ctx, g):
@@ -963,14 +979,14 @@ def _erfc_pos(y):
 
 
 def _erf64(x):
-    x = np.asarray(x, np.float64)
+    x = _in(x, np.float64)
     y = np.abs(x)
     small = _erf_small(np.clip(x, -_ERF_SMALL, _ERF_SMALL))
     return np.where(y <= _ERF_SMALL, small, np.copysign(1.0 - _erfc_pos(np.maximum(y, _ERF_SMALL)), x))
 
 
 def _erfc64(x):
-    x = np.asarray(x, np.float64)
+    x = _in(x, np.float64)
     y = np.abs(x)
     c = _erfc_pos(np.maximum(y, _ERF_SMALL))
     small = 1.0 - _erf_small(np.clip(x, -_ERF_SMALL, _ERF_SMALL))
@@ -993,7 +1009,7 @@ def _horner(coefs, w):
 
 
 def _erfinv64(x):
-    x = np.asarray(x, np.float64)
+    x = _in(x, np.float64)
     a = np.abs(x)
     inside = a < 1
     a_in = np.where(inside, a, 0.0)
@@ -1190,7 +1206,7 @@ class Atan2(Op):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         a2, b2, dt = _float_pair(a, b)
-        return np.asarray(np.arctan2(a2, b2), dt)
+        return _in(np.arctan2(a2, b2), dt)
 
     @staticmethod
     def backward(ctx, g):
@@ -1207,7 +1223,7 @@ class Hypot(Op):
     @staticmethod
     def forward(ctx, a, b):
         a2, b2, dt = _float_pair(a, b, "hypot")
-        out = np.asarray(np.hypot(a2, b2), dt)
+        out = _in(np.hypot(a2, b2), dt)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -1224,7 +1240,7 @@ class Logaddexp(Op):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         a2, b2, dt = _float_pair(a, b, "logaddexp")
-        return np.asarray(np.logaddexp(a2, b2), dt)
+        return _in(np.logaddexp(a2, b2), dt)
 
     @staticmethod
     def backward(ctx, g):
@@ -1240,7 +1256,7 @@ class Logaddexp2(Op):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         a2, b2, dt = _float_pair(a, b, "logaddexp2")
-        return np.asarray(np.logaddexp2(a2, b2), dt)
+        return _in(np.logaddexp2(a2, b2), dt)
 
     @staticmethod
     def backward(ctx, g):
@@ -1261,7 +1277,7 @@ class Xlogy(Op):
         ctx.save_for_backward(a, b)
         a2, b2, dt = _float_pair(a, b)
         out = np.where((a2 == 0) & ~np.isnan(b2), 0, a2 * np.log(b2))
-        return np.asarray(out, dt)
+        return _in(out, dt)
 
     @staticmethod
     def backward(ctx, g):
@@ -1283,7 +1299,7 @@ class Copysign(Op):
     def forward(ctx, a, b):
         ctx._name = "CopysignBackward0" if is_array(b) else "CopysignBackward1"
         a2, b2, dt = _float_pair(a, b)
-        out = np.asarray(np.copysign(a2, b2), dt)
+        out = _in(np.copysign(a2, b2), dt)
         ctx.save_for_backward(a, out)
         return out
 
@@ -1388,16 +1404,21 @@ class Clamp(Op):
 
     @staticmethod
     def forward(ctx, x, lo, hi, kernel):
-        dt = _result_dtype_n(x, lo, hi)
-        if dt.kind == "b":
-            raise _not_implemented(kernel, x)
         ctx.save_for_backward(x)
         ctx.lo, ctx.hi = lo, hi
-        out = _cast(x, dt)
+        if x.dtype.kind == "f" and _float_or_none(lo) and _float_or_none(hi):
+            out = x  # Python bounds are weak: x's dtype stays
+        else:
+            dt = _result_dtype_n(x, lo, hi)
+            if dt.kind == "b":
+                raise _not_implemented(kernel, x)
+            out = _cast(x, dt)
+            lo = None if lo is None else _as_dtype(lo, dt)
+            hi = None if hi is None else _as_dtype(hi, dt)
         if lo is not None:
-            out = np.maximum(out, _as_dtype(lo, dt))
+            out = np.maximum(out, lo)
         if hi is not None:
-            out = np.minimum(out, _as_dtype(hi, dt))
+            out = np.minimum(out, hi)
         return out
 
     @staticmethod
@@ -1499,7 +1520,7 @@ class Lerp(Op):
             diff = b2 - a2
             return np.where(np.abs(w2) < 0.5, a2 + w2 * diff, b2 - diff * (1 - w2))
         diff = b - a
-        return np.asarray(a + w * diff if math.fabs(w) < 0.5 else b - diff * (1 - w), a.dtype)
+        return _in(a + w * diff if math.fabs(w) < 0.5 else b - diff * (1 - w), a.dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -1520,7 +1541,7 @@ class Addcmul(Op):
             value = int(value)
         ctx.save_for_backward(t1, t2)
         ctx.value = value
-        return np.asarray(_cast(x, dt) + value * (_cast(t1, dt) * _cast(t2, dt)), dt)
+        return _in(_cast(x, dt) + value * (_cast(t1, dt) * _cast(t2, dt)), dt)
 
     @staticmethod
     def backward(ctx, g):
@@ -1546,7 +1567,7 @@ class Addcdiv(Op):
         dt = _result_dtype_n(x, t1, t2)
         ctx.save_for_backward(t1, t2)
         ctx.value = value
-        return np.asarray(_cast(x, dt) + value * (_cast(t1, dt) / _cast(t2, dt)), dt)
+        return _in(_cast(x, dt) + value * (_cast(t1, dt) / _cast(t2, dt)), dt)
 
     @staticmethod
     def backward(ctx, g):
@@ -1625,7 +1646,7 @@ class _Bitwise(Op):
         a, b, dt = promote(a, b)
         if dt.kind == "f":
             raise _not_implemented(cls.kernel, np.empty(0, dt))
-        return np.asarray(cls.ufunc(a, b), dt)
+        return _in(cls.ufunc(a, b), dt)
 
 
 @_array_op
@@ -1650,12 +1671,20 @@ class BitwiseXor(_Bitwise):
 
 def add(input, other, *, alpha=1, out=None) -> Tensor:
     """input + alpha * other, broadcast, with PyTorch's type promotion."""
-    if isinstance(input, Tensor) and isinstance(other, Tensor):
+    if out is None and isinstance(input, Tensor) and not _tensor.cuda_in_use and alpha == 1 \
+            and type(alpha) is int:
+        # no promotion needed (same dtypes, or a float tensor and a Python int/float): skip the generic path
         a = input._data
-        b = other._data
-        if a.dtype is b.dtype and out is None and type(alpha) is int and alpha == 1 \
-                and not _tensor.cuda_in_use:
-            if _grad.enabled and (input._rg or other._rg):
+        if isinstance(other, Tensor):
+            b = other._data
+            fast = a.dtype is b.dtype
+            rg = input._rg or other._rg
+        else:
+            b = other
+            fast = (type(b) is float or type(b) is int) and a.dtype.kind == "f"
+            rg = input._rg
+        if fast:
+            if rg and _grad.enabled:
                 return Add.apply(input, other)
             token = _quiet_on()
             try:
@@ -1664,27 +1693,35 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
                 raise _broadcast_error((a, b)) from None
             finally:
                 _quiet_off(token)
-    else:
+    if not isinstance(other, Tensor):
         other = _operand(other, "add")
-        if not isinstance(input, Tensor):
-            _need_tensor("add", "other", 2, other)
-            input = _operand(input, "add", "input", 1)
-            if type(alpha) is int and alpha == 1:
-                input, other = other, input  # addition commutes: keep the number a weak scalar
-            else:
-                input = _tensor.tensor(input)
+    if not isinstance(input, Tensor):
+        _need_tensor("add", "other", 2, other)
+        input = _operand(input, "add", "input", 1)
+        if type(alpha) is int and alpha == 1:
+            input, other = other, input  # addition commutes: keep the number a weak scalar
+        else:
+            input = _tensor.tensor(input)
     res = Add.apply(input, other, alpha)
     return res if out is None else _to_out(res, out, "add")
 
 
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
     """input - alpha * other."""
-    if isinstance(input, Tensor) and isinstance(other, Tensor):
+    if out is None and isinstance(input, Tensor) and not _tensor.cuda_in_use and alpha == 1 \
+            and type(alpha) is int:
+        # no promotion needed (same dtypes, or a float tensor and a Python int/float): skip the generic path
         a = input._data
-        b = other._data
-        if a.dtype is b.dtype and a.dtype.kind != "b" and out is None and type(alpha) is int and alpha == 1 \
-                and not _tensor.cuda_in_use:
-            if _grad.enabled and (input._rg or other._rg):
+        if isinstance(other, Tensor):
+            b = other._data
+            fast = a.dtype is b.dtype and a.dtype.kind != "b"
+            rg = input._rg or other._rg
+        else:
+            b = other
+            fast = (type(b) is float or type(b) is int) and a.dtype.kind == "f"
+            rg = input._rg
+        if fast:
+            if rg and _grad.enabled:
                 return Sub.apply(input, other)
             token = _quiet_on()
             try:
@@ -1693,11 +1730,11 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
                 raise _broadcast_error((a, b)) from None
             finally:
                 _quiet_off(token)
-    else:
+    if not isinstance(other, Tensor):
         other = _operand(other, "sub")
-        if not isinstance(input, Tensor):
-            _need_tensor("sub", "other", 2, other)
-            input = _tensor.tensor(_operand(input, "sub", "input", 1))
+    if not isinstance(input, Tensor):
+        _need_tensor("sub", "other", 2, other)
+        input = _tensor.tensor(_operand(input, "sub", "input", 1))
     res = Sub.apply(input, other, alpha)
     return res if out is None else _to_out(res, out, "sub")
 
@@ -1713,11 +1750,19 @@ def rsub(input, other, *, alpha=1) -> Tensor:
 
 def mul(input, other, *, out=None) -> Tensor:
     """input * other, broadcast."""
-    if isinstance(input, Tensor) and isinstance(other, Tensor):
+    if out is None and isinstance(input, Tensor) and not _tensor.cuda_in_use:
+        # no promotion needed (same dtypes, or a float tensor and a Python int/float): skip the generic path
         a = input._data
-        b = other._data
-        if a.dtype is b.dtype and out is None and not _tensor.cuda_in_use:
-            if _grad.enabled and (input._rg or other._rg):
+        if isinstance(other, Tensor):
+            b = other._data
+            fast = a.dtype is b.dtype
+            rg = input._rg or other._rg
+        else:
+            b = other
+            fast = (type(b) is float or type(b) is int) and a.dtype.kind == "f"
+            rg = input._rg
+        if fast:
+            if rg and _grad.enabled:
                 return Mul.apply(input, other)
             token = _quiet_on()
             try:
@@ -1726,11 +1771,11 @@ def mul(input, other, *, out=None) -> Tensor:
                 raise _broadcast_error((a, b)) from None
             finally:
                 _quiet_off(token)
-    else:
+    if not isinstance(other, Tensor):
         other = _operand(other, "mul")
-        if not isinstance(input, Tensor):
-            _need_tensor("mul", "other", 2, other)
-            input, other = other, _operand(input, "mul", "input", 1)
+    if not isinstance(input, Tensor):
+        _need_tensor("mul", "other", 2, other)
+        input, other = other, _operand(input, "mul", "input", 1)
     res = Mul.apply(input, other)
     return res if out is None else _to_out(res, out, "mul")
 
@@ -1744,12 +1789,19 @@ _ROUNDING_MODES = (None, "trunc", "floor")
 def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
     """True division (ints give floats); rounding_mode 'trunc' or 'floor' rounds the quotient (and keeps
     integer dtypes)."""
-    if isinstance(input, Tensor) and isinstance(other, Tensor):
+    if out is None and isinstance(input, Tensor) and not _tensor.cuda_in_use and rounding_mode is None:
+        # no promotion needed (same dtypes, or a float tensor and a Python int/float): skip the generic path
         a = input._data
-        b = other._data
-        if a.dtype is b.dtype and a.dtype.kind == "f" and out is None and rounding_mode is None \
-                and not _tensor.cuda_in_use:
-            if _grad.enabled and (input._rg or other._rg):
+        if isinstance(other, Tensor):
+            b = other._data
+            fast = a.dtype is b.dtype and a.dtype.kind == "f"
+            rg = input._rg or other._rg
+        else:
+            b = other
+            fast = (type(b) is float or type(b) is int) and a.dtype.kind == "f"
+            rg = input._rg
+        if fast:
+            if rg and _grad.enabled:
                 return Div.apply(input, other)
             token = _quiet_on()
             try:
@@ -1758,11 +1810,11 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
                 raise _broadcast_error((a, b)) from None
             finally:
                 _quiet_off(token)
-    else:
+    if not isinstance(other, Tensor):
         other = _operand(other, "div")
-        if not isinstance(input, Tensor):
-            _need_tensor("div", "other", 2, other)
-            input = _tensor.tensor(_operand(input, "div", "input", 1))
+    if not isinstance(input, Tensor):
+        _need_tensor("div", "other", 2, other)
+        input = _tensor.tensor(_operand(input, "div", "input", 1))
     if rounding_mode is None:
         res = Div.apply(input, other)
     elif rounding_mode in _ROUNDING_MODES:
