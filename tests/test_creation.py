@@ -259,7 +259,8 @@ def test_sized_factories(fn, size):
 @pytest.mark.parametrize("expr", [
     "lib.full((2,), 3)", "lib.full((2,), True)", "lib.full((2,), 1.5)", "lib.full([2], 1.5, dtype=lib.int64)",
     "lib.full((), 1.5)", "lib.full((2,), lib.tensor(3))", "lib.full((2,), lib.tensor(3.0))",
-    "lib.full((2,), np.float64(3.0))", "lib.full((2,), np.int32(3))", "lib.full(size=(2,), fill_value=3)",
+    "lib.full((2,), np.float64(3.0))", "lib.full((2,), np.bool_(True))", "lib.full((2,), np.int32(3))",
+    "lib.full(size=(2,), fill_value=3)",
     "lib.full((2,), 3, requires_grad=True)", "lib.full((2,), 3.0, requires_grad=True)", "lib.full(2, 1.5)",
     "lib.full((-1,), 2)", "lib.full((2,), 300, dtype=lib.uint8)", "lib.full((2,), 1e40)",
     "lib.full((2, 2), float('inf'))", "lib.full(lib.Size([1, 2]), 7, dtype=lib.float16)",

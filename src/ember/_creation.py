@@ -510,11 +510,11 @@ def _fill_value(value, dt: _dt.dtype):
 def _scalar_value_dtype(value) -> _dt.dtype:
     if isinstance(value, Tensor):
         value = value.item()
-    if isinstance(value, (bool, np.bool_)):
+    if isinstance(value, bool):
         return _dt.bool
     if isinstance(value, (int, np.integer)):
         return _dt.int64
-    if isinstance(value, (float, np.floating)):
+    if isinstance(value, (float, np.floating, np.bool_)):
         return _dt.get_default_dtype()
     raise TypeError(f"full(): argument 'fill_value' must be Number, not {type(value).__name__}")
 

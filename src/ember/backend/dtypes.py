@@ -139,7 +139,8 @@ def result_type_of(dims: list, zerodims: list, scalars: list) -> dtype:
 
 
 def scalar_category(s) -> int:
-    if isinstance(s, (_b.bool, np.bool_)):
+    # a NumPy bool scalar counts as a float number in PyTorch's promotion (np.bool_ is not a Python bool)
+    if isinstance(s, _b.bool):
         return _BOOL
     if isinstance(s, (_b.int, np.integer)):
         return _INT
