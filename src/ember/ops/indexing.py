@@ -63,7 +63,7 @@ def _index_array(arr):
     if kind == "b" or arr.dtype == np.uint8:
         if kind != "b":
             warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool "
-                          "instead.", UserWarning, stacklevel=4)
+                          "instead.", UserWarning, stacklevel=5)
             arr = arr.astype(bool)
         return bool(arr) if arr.ndim == 0 else arr
     if arr.dtype not in (np.int64, np.int32):
@@ -336,6 +336,14 @@ def _internal_overlap(arr) -> bool:
     return any(s == 0 and n > 1 for s, n in zip(arr.strides, arr.shape))
 
 
+def _warn_expanded(arr, op: str, example: str) -> None:
+    """PyTorch still allows (with a deprecation warning) advanced-index writes into expanded tensors."""
+    if _internal_overlap(arr):
+        warnings.warn(f"Use of {op} on expanded tensors is deprecated. Please clone() the tensor before "
+                      f"performing this operation. This also applies to advanced indexing e.g. {example}",
+                      UserWarning, stacklevel=3)
+
+
 def _strip_leading_ones(shape: tuple, ndim: int) -> tuple:
     while len(shape) > ndim and shape[0] == 1:
         shape = shape[1:]
@@ -371,8 +379,13 @@ def setitem(self: Tensor, idx, value) -> None:
                 raise RuntimeError(f"shape mismatch: value tensor of shape {list(vshape)} cannot be "
                                    f"broadcast to indexing result of shape {list(target)}")
             value.expand(target)  # raises PyTorch's expand error
-    if _internal_overlap(region):
-        raise RuntimeError(_OVERLAP)
+    if adv is None:
+        if _internal_overlap(region):
+            raise RuntimeError(_OVERLAP)
+    elif isinstance(idx, Tensor) and idx._data.dtype.kind == "b" and (not is_t or value._data.size == 1):
+        _warn_expanded(region, "masked_fill_", "tensor[mask] = scalar")
+    else:
+        _warn_expanded(region, "index_put_", "tensor[indices] = tensor")
     if not (state.enabled and (self._rg or (is_t and value._rg))):
         if is_t and v.dtype != x.dtype:
             v = v.astype(x.dtype)
@@ -449,9 +462,8 @@ def index_put_(input: Tensor, indices, values: Tensor, accumulate: bool = False)
     values = _values_for_put(input, adv, values)
     if adv is None:
         return input
+    _warn_expanded(input._data, "index_put_", "tensor[indices] = tensor")
     if not (state.enabled and (input._rg or values._rg)):
-        if _internal_overlap(input._data):
-            raise RuntimeError(_OVERLAP)
         if accumulate:
             np.add.at(input._data, adv, values._data)
         else:
@@ -522,7 +534,7 @@ def _scatter_checks(op: str, input: Tensor, dim: int, index: Tensor, src) -> int
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
     if isinstance(src, Tensor):
         if src._data.dtype != input._data.dtype:
-            raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype")
+            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
         s = _as_1d(src._data)
         if s.ndim != x.ndim:
             raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
@@ -826,8 +838,12 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
         raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to "
                            f"source.size(dim): ({n}), for dim: {dim}")
     _index_source_checks("index_add_", input, dim, idx, source)
-    if idx.size and (idx.min() < 0 or idx.max() >= _as_1d(input._data).shape[dim]):
-        raise IndexError("index out of range in self")
+    size = _as_1d(input._data).shape[dim]
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        if input.ndim <= 1:
+            raise IndexError("index out of range in self")
+        bad = idx[np.argmax((idx < 0) | (idx >= size))]
+        raise RuntimeError(f"index {int(bad)} is out of bounds for dimension {dim} with size {size}")
     return IndexAdd.apply(input, dim, idx, source, alpha)
 
 
@@ -853,7 +869,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
     dim = wrap_dim(dim, input.ndim)
     idx = _vector_index(index, "index_copy_")
     if index._data.dtype != np.int64:
-        raise IndexError(f"index_copy_(): Expected a long tensor for index, but got {_sname(index._data)}")
+        raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got {_sname(index._data)}")
     if source._data.dtype != input._data.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but got (self) "
                            f"{_sname(input._data)} and (source) {_sname(source._data)}")
@@ -922,12 +938,12 @@ def _check_0d_value(value: Tensor, op: str) -> None:
                            f"{value.dim()} dimension(s).")
 
 
-def _bool_mask(mask: Tensor, op: str):
+def _bool_mask(mask: Tensor, op: str, names: dict = _C_NAMES):
     if not isinstance(mask, Tensor):
         raise TypeError(f"{op}(): argument 'mask' must be Tensor, not {_type_label(mask)}")
     if mask._data.dtype != np.bool_:
         raise RuntimeError(f"{op} only supports boolean masks, but got mask with dtype "
-                           f"{_C_NAMES.get(mask._data.dtype.name, mask._data.dtype.name)}")
+                           f"{names.get(mask._data.dtype.name, mask._data.dtype.name)}")
     return mask._data
 
 
@@ -983,8 +999,7 @@ def masked_fill_(self: Tensor, mask: Tensor, value) -> Tensor:
         except ValueError:
             b = list(m.shape)
         raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape {b}")
-    if _internal_overlap(x):
-        raise RuntimeError(_OVERLAP)
+    _warn_expanded(x, "masked_fill_", "tensor[mask] = scalar")
     np.copyto(x, np.asarray(value).astype(x.dtype), where=m)
     self._version[0] += 1
     return self
@@ -1049,7 +1064,7 @@ class MaskedScatter(Op):
 
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     """A copy of input (broadcast with mask) with source's leading values written where mask is True."""
-    m = _bool_mask(mask, "masked_scatter_")
+    m = _bool_mask(mask, "masked_scatter_", _SCALAR_NAMES)
     if source._data.dtype != input._data.dtype:
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
                            f"{_sname(input._data)} and {_sname(source._data)}")
@@ -1130,7 +1145,7 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
         raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got self.dtype = "
                            f"{_sname(input._data)} and source.dtype = {_sname(source._data)}")
     if index._data.size != source._data.size:
-        raise RuntimeError(f"put_(): Expected source and index to have the same number of elements, but got "
+        raise IndexError(f"put_(): Expected source and index to have the same number of elements, but got "
                            f"source.numel() = {source._data.size}, index.numel() = {index._data.size}")
     return Put.apply(input, _flat_index(input, index, "put_"), source, accumulate)
 
