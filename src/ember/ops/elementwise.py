@@ -179,6 +179,18 @@ def _as_dtype(v, dt):
     return np.asarray(v, dt)[()]
 
 
+def _promote(a, b):
+    """promote, taking Python ints into an integer result dtype by wrapping as a C cast does (so uint8 - 1
+    wraps as in PyTorch, where NumPy 2 raises OverflowError)."""
+    a, b, dt = promote(a, b)
+    if dt.kind in "iu":
+        if type(a) is int:
+            a = _as_dtype(a, dt)
+        if type(b) is int:
+            b = _as_dtype(b, dt)
+    return a, b, dt
+
+
 def _float_or_none(v) -> bool:
     return v is None or type(v) is float or type(v) is int
 
@@ -263,7 +275,7 @@ def _check_bool_sub(a, b) -> None:
     """PyTorch rejects any bool operand of a subtraction (tensor or Python bool)."""
     bool_a = a.dtype.kind == "b" if is_array(a) else isinstance(a, bool)
     bool_b = b.dtype.kind == "b" if is_array(b) else isinstance(b, bool)
-    if bool_a and bool_b and is_array(a) and is_array(b):
+    if bool_a and bool_b:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
     if bool_a or bool_b:
@@ -286,7 +298,7 @@ class Add(Op):
     def forward(ctx, a, b, alpha=1):
         if type(alpha) is int and alpha == 1 and _no_promotion(a, b):
             return a + b
-        a, b, dt = promote(a, b)
+        a, b, dt = _promote(a, b)
         if type(alpha) is not int or alpha != 1:
             _check_alpha(alpha, dt)
             ctx.alpha = alpha
@@ -310,7 +322,7 @@ class Sub(Op):
         if type(alpha) is int and alpha == 1 and a.dtype.kind != "b" and _no_promotion(a, b):
             return a - b
         _check_bool_sub(a, b)
-        a, b, dt = promote(a, b)
+        a, b, dt = _promote(a, b)
         if type(alpha) is not int or alpha != 1:
             _check_alpha(alpha, dt)
             ctx.alpha = alpha
@@ -333,7 +345,7 @@ class Rsub(Op):
     def forward(ctx, a, b, alpha=1):
         ctx._name = "RsubBackward0" if is_array(b) else "RsubBackward1"
         _check_bool_sub(a, b)
-        a, b, dt = promote(a, b)
+        a, b, dt = _promote(a, b)
         if type(alpha) is not int or alpha != 1:
             _check_alpha(alpha, dt)
         ctx.alpha = alpha
@@ -353,7 +365,7 @@ class Mul(Op):
         ctx.save_for_backward(a, b)
         if _no_promotion(a, b):
             return a * b
-        a, b, dt = promote(a, b)
+        a, b, dt = _promote(a, b)
         return _in(a * b, dt)
 
     @staticmethod
@@ -377,7 +389,7 @@ class Div(Op):
         ctx.save_for_backward(a, b)
         if a.dtype.kind == "f" and _no_promotion(a, b):
             return a / b
-        a, b, dt = promote(a, b)
+        a, b, dt = promote(a, b)  # a Python int joins in the float result type, unwrapped
         return np.true_divide(a, b, dtype=_float_dtype(dt))
 
     @staticmethod
@@ -407,7 +419,7 @@ class DivRounded(Op):
 
     @staticmethod
     def forward(ctx, a, b, mode):
-        a, b, dt = promote(a, b)
+        a, b, dt = _promote(a, b)
         if dt.kind == "b":
             raise _not_implemented(f"div_{mode}", a)
         _check_int_divisor(b, dt)
@@ -431,7 +443,7 @@ class FloorDivide(_NoDerivative):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b, dt = promote(a, b)
+        a, b, dt = _promote(a, b)
         if dt.kind == "b":
             raise _not_implemented("div_floor", a if is_array(a) else b)
         _check_int_divisor(b, dt)
@@ -450,7 +462,7 @@ class _Modulo(Op):
     def forward(cls, ctx, a, b):
         ctx._name = f"{cls.__name__}Backward{1 if is_array(b) else 0}"
         ctx.save_for_backward(a, b)
-        a, b, dt = promote(a, b)
+        a, b, dt = _promote(a, b)
         if dt.kind == "b":
             raise _not_implemented(cls.kernel, a)
         _check_int_divisor(b, dt)
@@ -485,7 +497,7 @@ class RemainderScalarSelf(_NoDerivative):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b, dt = promote(a, b)
+        a, b, dt = _promote(a, b)
         if dt.kind == "b":
             raise _not_implemented("remainder", b)
         _check_int_divisor(b, dt)
@@ -546,7 +558,11 @@ class Pow(Op):
         ctx._name = "PowBackward0" if exp_scalar else "PowBackward1" if is_array(a) else "PowBackward2"
         dt = result_dtype(a, b)
         if dt.kind == "b":
-            raise _not_implemented("pow", a if is_array(a) else b, suffix=False)
+            if not exp_scalar:
+                raise _not_implemented("pow", a if is_array(a) else b, suffix=False)
+            out = a | (not b)  # bool ** bool: x ** True is x, x ** False is True
+            ctx.save_for_backward(a, b, out)
+            return out
         if dt.kind in "iu":
             if exp_scalar and b < 0:
                 raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -1141,12 +1157,15 @@ class RoundDecimals(Op):
     def forward(ctx, x, decimals):
         if x.dtype.kind != "f":
             raise _not_implemented("round", x)
-        # scaling as PyTorch does, so large values overflow to inf the same way
+        # scaling as PyTorch does, so large values overflow to inf the same way (half in float32)
+        y = x.astype(np.float32) if x.dtype == np.float16 else x
         if decimals > 0:
-            p = x.dtype.type(10.0 ** decimals)
-            return np.rint(x * p) / p
-        p = x.dtype.type(10.0 ** -decimals)
-        return np.rint(x / p) * p
+            p = y.dtype.type(10.0 ** decimals)
+            y = np.rint(y * p) / p
+        else:
+            p = y.dtype.type(10.0 ** -decimals)
+            y = np.rint(y / p) * p
+        return y.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -1334,7 +1353,7 @@ class _Extremum(Op):
         ctx.save_for_backward(a, b)
         if a.dtype is b.dtype:
             return cls.ufunc(a, b)
-        a, b, dt = promote(a, b)
+        a, b, dt = _promote(a, b)
         return cls.ufunc(a, b)
 
 
@@ -1448,10 +1467,10 @@ class ClampTensor(Op):
     _name = "ClampBackward0"
 
     @staticmethod
-    def forward(ctx, x, lo, hi):
+    def forward(ctx, x, lo, hi, kernel):
         dt = _result_dtype_n(x, lo, hi)
-        if dt.kind == "b":
-            raise _not_implemented("clamp", x)
+        if dt.kind == "b" and kernel is not None:
+            raise _not_implemented(kernel, x)
         ctx.save_for_backward(x, lo, hi)
         out = _cast(x, dt)
         if lo is not None:
@@ -1476,7 +1495,7 @@ class ClampTensor(Op):
             gx = where(x <= hi, g, 0.0)
             glo = None
             ghi = where(x > hi, g, 0.0) if need[2] else None
-        return (gx if need[0] else None), glo, ghi
+        return (gx if need[0] else None), glo, ghi, None
 
 
 @_array_op
@@ -1516,6 +1535,8 @@ class Lerp(Op):
         ctx.save_for_backward(a, b, w)
         if w_tensor:
             dt = _result_dtype_n(a, b, w)
+            if dt.kind != "f":
+                raise _not_implemented("lerp_kernel_tensor", np.empty(0, dt), suffix=False)
             a2, b2, w2 = _cast(a, dt), _cast(b, dt), _cast(w, dt)
             diff = b2 - a2
             return np.where(np.abs(w2) < 0.5, a2 + w2 * diff, b2 - diff * (1 - w2))
@@ -1537,6 +1558,8 @@ class Addcmul(Op):
     @staticmethod
     def forward(ctx, x, t1, t2, value):
         dt = _result_dtype_n(x, t1, t2)
+        if dt.kind == "b":
+            raise _not_implemented("addcmul_cpu_out", x, suffix=False)
         if dt.kind in "iu" and not isinstance(value, bool):
             value = int(value)
         ctx.save_for_backward(t1, t2)
@@ -1586,8 +1609,11 @@ class _Compare(Op):
 
     @classmethod
     def forward(cls, ctx, a, b):
-        if is_array(b) and a.dtype != b.dtype:
-            a, b, _ = promote(a, b)
+        if is_array(b):
+            if a.dtype != b.dtype:
+                a, b, _ = _promote(a, b)
+        elif type(b) is int and a.dtype.kind in "iu":
+            b = _as_dtype(b, a.dtype)  # wraps like PyTorch: uint8 255 == -1
         return cls.ufunc(a, b)
 
 
@@ -1643,7 +1669,7 @@ class _Bitwise(Op):
 
     @classmethod
     def forward(cls, ctx, a, b):
-        a, b, dt = promote(a, b)
+        a, b, dt = _promote(a, b)
         if dt.kind == "f":
             raise _not_implemented(cls.kernel, np.empty(0, dt))
         return _in(cls.ufunc(a, b), dt)
@@ -2054,7 +2080,7 @@ def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:  # noqa: A0
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     t_lo, t_hi = isinstance(min, Tensor), isinstance(max, Tensor)
     if (t_lo or t_hi) and (min is None or t_lo) and (max is None or t_hi):
-        res = ClampTensor.apply(input, min, max)
+        res = ClampTensor.apply(input, min, max, "clamp")
     else:
         # a number with a 0-d tensor selects PyTorch's number overload
         for v in (min, max):
@@ -2076,7 +2102,7 @@ def clamp_min(input: Tensor, min, *, out=None) -> Tensor:  # noqa: A002
     """max(input, min): gradient where input >= min."""
     _need_tensor("clamp_min", "input", 1, input)
     if isinstance(min, Tensor):
-        res = ClampTensor.apply(input, min, None)
+        res = ClampTensor.apply(input, min, None, None)  # bools allowed, unlike clamp
         if res.grad_fn is not None:
             res.grad_fn._name = "ClampMinBackward1"
     else:
@@ -2090,7 +2116,7 @@ def clamp_max(input: Tensor, max, *, out=None) -> Tensor:  # noqa: A002
     """min(input, max): gradient where input <= max."""
     _need_tensor("clamp_max", "input", 1, input)
     if isinstance(max, Tensor):
-        res = ClampTensor.apply(input, None, max)
+        res = ClampTensor.apply(input, None, max, None)
         if res.grad_fn is not None:
             res.grad_fn._name = "ClampMaxBackward1"
     else:
@@ -2128,8 +2154,10 @@ def _where_method(self: Tensor, condition: Tensor, other) -> Tensor:
 
 _where_method.__name__ = _where_method.__qualname__ = "where"
 
-_DTYPE_WORDS = {"float32": "float", "float64": "double", "float16": "half", "int64": "long", "int32": "int",
-                "int16": "short", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+# C++ type names, as PyTorch's lerp messages print them
+_DTYPE_WORDS = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+                "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+                "bool": "bool"}
 
 
 def lerp(input: Tensor, end: Tensor, weight, *, out=None) -> Tensor:
