@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import inspect
-import warnings
 
 import numpy as np
 import pytest
 
 import ember
+from compare_helpers import both, check
 from conftest import assert_same, torch
 
 pytestmark = pytest.mark.skipif(torch is None, reason="needs PyTorch")
@@ -16,39 +16,6 @@ pytestmark = pytest.mark.skipif(torch is None, reason="needs PyTorch")
 # Tensor(...) / FloatTensor(...) follow PyTorch once Tensor.__new__ delegates to _creation.legacy_new
 legacy_wired = pytest.mark.xfail("legacy_new" not in inspect.getsource(ember.Tensor.__new__),
                                  reason="Tensor.__new__ does not use _creation.legacy_new yet", strict=False)
-
-
-def both(expr: str, **env):
-    """Evaluate `expr` with `lib` bound to ember and to torch; return (ember result, torch result) or the
-    exceptions raised."""
-    out = []
-    for lib in (ember, torch):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                out.append(eval(expr, {"lib": lib, "np": np, **env}))
-            except Exception as e:  # noqa: BLE001 - compared below
-                out.append(e)
-    return out
-
-
-def check(expr: str, check_values: bool = True, **env):
-    """ember and PyTorch agree: same exception type and message, or same shape, dtype (and values)."""
-    e, t = both(expr, **env)
-    if isinstance(t, Exception):
-        assert isinstance(e, Exception), f"{expr}: torch raised {t!r}, ember returned {e!r}"
-        assert type(e) is type(t), f"{expr}: {type(e).__name__} != {type(t).__name__} ({e} / {t})"
-        if "invalid combination of arguments" not in str(t):  # the argument parser's long listing
-            assert str(e) == str(t), f"{expr}: message {str(e)!r} != {str(t)!r}"
-        return e, t
-    assert not isinstance(e, Exception), f"{expr}: ember raised {e!r}, torch gave {t!r}"
-    if isinstance(t, torch.Tensor):
-        assert e.requires_grad == t.requires_grad, expr
-        if not check_values:
-            assert tuple(e.shape) == tuple(t.shape) and str(e.dtype) == str(t.dtype), expr
-            return e, t
-    assert_same(e, t, rtol=1e-6, atol=1e-7)
-    return e, t
 
 
 # -- tensor(): dtype inference ------------------------------------------------------------------------

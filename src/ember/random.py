@@ -9,6 +9,7 @@ one). Samples are drawn on the host and moved to the tensor's device.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 
 import numpy as np
@@ -471,7 +472,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     if n <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
     probs = input._host().astype(np.float64)
-    rows = probs.reshape(-1, probs.shape[-1])
+    rows = probs.reshape(math.prod(probs.shape[:-1]), probs.shape[-1])
     k = rows.shape[1]
     if not replacement and n > k:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
