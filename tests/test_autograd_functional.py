@@ -39,6 +39,8 @@ CASES = {
     "jac_fwd_novec": lambda L: F(L).jacobian(lambda a: a*2, mk(L)[0], strategy="forward-mode"),
     "jac_fwd_cg": lambda L: F(L).jacobian(lambda a: a*2, mk(L)[0], strategy="forward-mode", vectorize=True,
                                           create_graph=True),
+    "jac_fwd_strict": lambda L: F(L).jacobian(lambda a: a*2, mk(L)[0], strategy="forward-mode", strict=True),
+    "jac_fwd_bad_input": lambda L: F(L).jacobian(lambda a: a*2, 3, strategy="forward-mode"),
     "jac_fwd": lambda L: F(L).jacobian(lambda a: a.exp(), mk(L)[0], strategy="forward-mode", vectorize=True),
     "jac_vec": lambda L: F(L).jacobian(lambda a, b: (a.exp() * b.sum(),), mk(L), vectorize=True),
     "jac_int": lambda L: F(L).jacobian(lambda a: 3, mk(L)[0]),

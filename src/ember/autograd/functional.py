@@ -235,6 +235,11 @@ def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = 
                 "torch.autograd.functional.jacobian: `create_graph=True` and `strategy=\"forward-mode\"` are "
                 "not supported together (yet). Please either set `create_graph=False` or "
                 "`strategy=\"reverse-mode\"`.")
+        if strict:
+            raise RuntimeError("torch.autograd.functional.jacobian: `strict=True` and "
+                               "`strategy=\"forward-mode\"` are not supported together (yet). Please either "
+                               "set `strict=False` or `strategy=\"reverse-mode\"`.")
+        _tupled(inputs, "inputs", "jacobian")
         if not vectorize:
             raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse Hessian is"
                                       "only implemented for `vectorize=True`.")
