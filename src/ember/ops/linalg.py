@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _tensor
 from ..backend import dtypes as _dt
 from ..backend.device import xp_of
 from ._common import Op, Tensor, make_view, wrap_dim
@@ -32,9 +31,9 @@ __all__ = [
     "logdet", "slogdet", "pinverse", "matrix_power", "cholesky", "svd", "qr",
 ]
 METHODS = ("matmul", "mm", "mv", "bmm", "dot", "vdot", "inner", "outer", "ger", "addmm", "addmv", "addbmm",
-           "baddbmm", "kron", "trace", "cross", "inverse", "det", "logdet", "slogdet", "pinverse",
-           "matrix_power", "cholesky", "svd", "qr")
-INPLACE = ("addmm", "addmv", "addbmm", "baddbmm")
+           "baddbmm", "addmm_", "addmv_", "addbmm_", "baddbmm_", "kron", "trace", "cross", "inverse", "det",
+           "logdet", "slogdet", "pinverse", "matrix_power", "cholesky", "svd", "qr")
+INPLACE = ()
 
 # PyTorch names dtypes two ways in its messages: ScalarType names and the C++ type names
 _SCALAR_NAMES = {
@@ -562,6 +561,38 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1, out=None)
     return Addmv.apply(input, mat, vec, beta, alpha)
 
 
+def _inplace_size(self: Tensor, shape: tuple) -> None:
+    if self._data.shape != shape:
+        raise RuntimeError(f"Bad in-place call: input tensor size {list(self._data.shape)} and output tensor "
+                           f"size {list(shape)} should match")
+
+
+def addmm_(self: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """In-place addmm: self = beta * self + alpha * (mat1 @ mat2)."""
+    _addmm_checks(self, mat1, mat2)
+    _inplace_size(self, (mat1._data.shape[0], mat2._data.shape[1]))
+    return self._inplace(addmm, mat1, mat2, beta=beta, alpha=alpha)
+
+
+def addmv_(self: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """In-place addmv."""
+    if mat._data.ndim == 2:
+        _inplace_size(self, (mat._data.shape[0],))
+    return self._inplace(addmv, mat, vec, beta=beta, alpha=alpha)
+
+
+def addbmm_(self: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """In-place addbmm."""
+    return self._inplace(addbmm, batch1, batch2, beta=beta, alpha=alpha)
+
+
+def baddbmm_(self: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """In-place baddbmm."""
+    _batch_checks(batch1, batch2)
+    _inplace_size(self, (batch1._data.shape[0], batch1._data.shape[1], batch2._data.shape[2]))
+    return self._inplace(baddbmm, batch1, batch2, beta=beta, alpha=alpha)
+
+
 def _batch_checks(b1, b2) -> None:
     for name, b in (("batch1", b1), ("batch2", b2)):
         if b._data.ndim != 3:
@@ -609,8 +640,13 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, o
 
 def chain_matmul(*matrices) -> Tensor:
     """Deprecated product of 2-D matrices (linalg.multi_dot)."""
+    import warnings
+
     from ..linalg import multi_dot
 
+    warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
+                  "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than "
+                  "multiple parameters.", UserWarning, stacklevel=2)
     if len(matrices) == 1:
         return matrices[0].clone()
     return multi_dot(matrices)
@@ -738,7 +774,7 @@ def _einsum_sizes(terms, shapes, ell_set, ell_labels) -> dict:
         for c, n in zip(t, shape):
             if c in mine and mine[c] != n:
                 raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {k} but the sizes don't "
-                                   f"match, {mine[c]} != {n}")
+                                   f"match, {n} != {mine[c]}")
             mine[c] = n
         for c, n in mine.items():
             prev = sizes.get(c)
@@ -766,7 +802,9 @@ class Einsum(Op):
     def forward(ctx, spec, *arrays):
         terms, out = spec
         ctx.spec = spec
-        ctx.save_for_backward(*arrays)
+        ctx.shapes = [a.shape for a in arrays]
+        if len(arrays) > 1:  # an operand's gradient needs the other operands only
+            ctx.save_for_backward(*arrays)
         eq = ",".join(terms) + "->" + out
         if len(arrays) == 1:
             res = np.einsum(eq, arrays[0])
@@ -779,19 +817,18 @@ class Einsum(Op):
     @staticmethod
     def backward(ctx, g):
         terms, out = ctx.spec
-        ops = ctx.saved_tensors
+        ops = ctx.saved_tensors if len(ctx.shapes) > 1 else (None,)
         grads = [None]
         for k in range(len(ops)):
             if not ctx.needs_input_grad[k + 1]:
                 grads.append(None)
                 continue
-            grads.append(_einsum_operand_grad(k, terms, out, ops, g))
+            grads.append(_einsum_operand_grad(k, terms, out, ops, ctx.shapes[k], g))
         return tuple(grads)
 
 
-def _einsum_operand_grad(k, terms, out, ops, g):
+def _einsum_operand_grad(k, terms, out, ops, shape, g):
     target = terms[k]
-    shape = ops[k]._data.shape
     sizes = dict(zip(target, shape))
     used = set("".join(terms)) | set(out)
     fresh = iter(c for c in _LETTERS if c not in used)
@@ -1090,10 +1127,13 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_fo
 
 # -- Tensor operators ----------------------------------------------------------------------------------
 
-def _rmatmul(self: Tensor, other) -> Tensor:
-    if not isinstance(other, Tensor):
-        other = _tensor.tensor(other)
-    return matmul(other, self)
+def _matmul_op(self: Tensor, other):
+    """`self @ other`: like PyTorch, a non-tensor operand leaves Python to raise its TypeError."""
+    return matmul(self, other) if isinstance(other, Tensor) else NotImplemented
 
 
-DUNDERS = {"__matmul__": matmul, "__rmatmul__": _rmatmul}
+def _rmatmul_op(self: Tensor, other):
+    return matmul(other, self) if isinstance(other, Tensor) else NotImplemented
+
+
+DUNDERS = {"__matmul__": _matmul_op, "__rmatmul__": _rmatmul_op}

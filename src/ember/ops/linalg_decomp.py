@@ -202,10 +202,13 @@ class Slogdet(Op):
         sign = np.asarray(sign, dtype=a.dtype)
         logabs = np.asarray(logabs, dtype=a.dtype)
         ctx.save_for_backward(a)
+        ctx.set_materialize_grads(False)
         return sign, logabs
 
     @staticmethod
     def backward(ctx, g_sign, g_logabs):
+        if g_logabs is None:  # the sign is piecewise constant
+            return None
         (a,) = ctx.saved_tensors
         return g_logabs.unsqueeze(-1).unsqueeze(-1) * inv(a).mT
 
@@ -279,10 +282,8 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
         bshape = f"{bshape[0]}x{bshape[1]}"
         raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation {eq} "
                            f"({a.shape[-2]}x{n} and {bshape})")
-    if vector:
-        np.broadcast_shapes(a.shape[:-2], b.shape[:-1])
-    else:
-        _batch_broadcast(a.shape[:-2], b.shape[:-2])
+    if not vector:
+        _batch_broadcast(b.shape[:-2], a.shape[:-2])
     if left:
         return Solve.apply(A, B, vector)
     if vector:
@@ -511,6 +512,7 @@ class Qr(Op):
             return xp_of(a).zeros((0,), a.dtype), np.linalg.qr(a, mode="r")
         q, r = np.linalg.qr(a, mode=mode)
         ctx.save_for_backward(q, r)
+        ctx.set_materialize_grads(False)
         return q, r
 
     @staticmethod
@@ -527,26 +529,32 @@ class Qr(Op):
         q, r = ctx.saved_tensors
         if m >= n:
             return _qr_grad_tall(q, r, gq, gr), None
-        # wide: A = [X | Y] with X = Q U square, Y = Q V
-        u, v = r[..., :, :m], r[..., :, m:]
-        gu, gv = gr[..., :, :m], gr[..., :, m:]
-        y = q @ v
-        gx = _qr_grad_tall(q, u, gq + y @ gv.mT, gu)
-        gy = q @ gv
+        # wide: A = [X | Y] with X = Q U square, Y = Q V; V = Q^T Y adds Y gV^T to Q's gradient
+        u = r[..., :, :m]
         xp = xp_of(q._data)
         sel_x = Tensor._make(xp.eye(m, n, dtype=q._data.dtype))
+        if gr is None:
+            return _qr_grad_tall(q, u, gq, None) @ sel_x, None
+        gu, gv = gr[..., :, :m], gr[..., :, m:]
+        y = q @ r[..., :, m:]
+        gq_all = y @ gv.mT if gq is None else gq + y @ gv.mT
         sel_y = Tensor._make(xp.eye(n - m, n, k=m, dtype=q._data.dtype))
-        return gx @ sel_x + gy @ sel_y, None
+        return _qr_grad_tall(q, u, gq_all, gu) @ sel_x + (q @ gv) @ sel_y, None
 
 
 def _qr_grad_tall(q, r, gq, gr):
-    """Gradient of A = Q R (m >= n, reduced): (gQ + Q copyltu(M)) R^{-T}, M = R gR^T - gQ^T Q."""
+    """Gradient of A = Q R (m >= n, reduced): (gQ + Q copyltu(M)) R^{-T}, M = R gR^T - gQ^T Q.
+
+    A missing gradient (None) counts as zero."""
     n = r._data.shape[-1]
-    mm_ = r @ gr.mT - gq.mT @ q
+    if gq is None:
+        mm_ = r @ gr.mT
+    else:
+        mm_ = -(gq.mT @ q) if gr is None else r @ gr.mT - gq.mT @ q
     low = _tril_mask(n, r._data)
     strict = _tril_mask(n, r._data, 0.0)
     sym = mm_ * low + (mm_ * strict).mT
-    b = gq + q @ sym
+    b = q @ sym if gq is None else gq + q @ sym
     return solve(r, b.mT).mT
 
 
@@ -571,6 +579,7 @@ class Eigh(Op):
     def forward(ctx, a, uplo):
         w, v = np.linalg.eigh(a, UPLO=uplo)
         ctx.save_for_backward(w, v)
+        ctx.set_materialize_grads(False)
         return w, v
 
     @staticmethod
@@ -578,10 +587,15 @@ class Eigh(Op):
         w, v = ctx.saved_tensors
         n = w._data.shape[-1]
         eye = _eye(n, w._data)
-        # F_ij = 1 / (w_j - w_i) off the diagonal; the skew part of V^T gV makes the gradient symmetric
-        f = (1 - eye) / (w.unsqueeze(-2) - w.unsqueeze(-1) + eye)
-        vg = v.mT @ gv
-        inner = f * ((vg - vg.mT) * 0.5) + gw.unsqueeze(-2) * eye
+        inner = None
+        if gv is not None:
+            # F_ij = 1 / (w_j - w_i) off the diagonal; the skew part of V^T gV keeps the gradient symmetric
+            f = (1 - eye) / (w.unsqueeze(-2) - w.unsqueeze(-1) + eye)
+            vg = v.mT @ gv
+            inner = f * ((vg - vg.mT) * 0.5)
+        if gw is not None:
+            diag = gw.unsqueeze(-2) * eye
+            inner = diag if inner is None else inner + diag
         return v @ inner @ v.mT, None
 
 
@@ -612,6 +626,7 @@ class Svd(Op):
     def forward(ctx, a, full_matrices):
         u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
         ctx.save_for_backward(u, s, vh)
+        ctx.set_materialize_grads(False)
         return u, s, vh
 
     @staticmethod
@@ -619,24 +634,34 @@ class Svd(Op):
         u, s, vh = ctx.saved_tensors
         m, n = u._data.shape[-2], vh._data.shape[-1]
         k = s._data.shape[-1]
+        # with full_matrices, the extra columns of U (rows of Vh) are not unique: only the first k count
         if u._data.shape[-1] != k:
-            u, gu = u[..., :, :k], gu[..., :, :k]
+            u = u[..., :, :k]
+            gu = None if gu is None else gu[..., :, :k]
         if vh._data.shape[-2] != k:
-            vh, gvh = vh[..., :k, :], gvh[..., :k, :]
-        v, gv = vh.mT, gvh.mT
+            vh = vh[..., :k, :]
+            gvh = None if gvh is None else gvh[..., :k, :]
         eye = _eye(k, s._data)
-        s2 = s * s
-        f = (1 - eye) / (s2.unsqueeze(-2) - s2.unsqueeze(-1) + eye)
-        j = f * (u.mT @ gu - gu.mT @ u)
-        kk = f * (v.mT @ gv - gv.mT @ v)
-        inner = j * s.unsqueeze(-2) + gs.unsqueeze(-2) * eye + s.unsqueeze(-1) * kk
-        ga = u @ inner @ vh
-        sinv = 1 / s
-        if m > k:
-            ga = ga + ((gu - u @ (u.mT @ gu)) * sinv.unsqueeze(-2)) @ vh
-        if n > k:
-            ga = ga + u @ (sinv.unsqueeze(-1) * (gvh - (gvh @ v) @ vh))
-        return ga, None
+        inner = None if gs is None else gs.unsqueeze(-2) * eye
+        if gu is not None or gvh is not None:
+            s2 = s * s
+            f = (1 - eye) / (s2.unsqueeze(-2) - s2.unsqueeze(-1) + eye)
+            sinv = 1 / s
+        ga = None
+        if gu is not None:
+            j = f * (u.mT @ gu - gu.mT @ u) * s.unsqueeze(-2)
+            inner = j if inner is None else inner + j
+            if m > k:
+                ga = ((gu - u @ (u.mT @ gu)) * sinv.unsqueeze(-2)) @ vh
+        if gvh is not None:
+            v, gv = vh.mT, gvh.mT
+            kk = s.unsqueeze(-1) * (f * (v.mT @ gv - gv.mT @ v))
+            inner = kk if inner is None else inner + kk
+            if n > k:
+                extra = u @ (sinv.unsqueeze(-1) * (gvh - (gvh @ v) @ vh))
+                ga = extra if ga is None else ga + extra
+        core = u @ inner @ vh
+        return (core if ga is None else core + ga), None
 
 
 def linalg_svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
