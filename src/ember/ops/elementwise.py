@@ -56,6 +56,10 @@ INPLACE = (
     "bitwise_not",
 )
 
+_make = Tensor._make
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+
 # PyTorch returns inf and nan silently where NumPy warns (x / 0, log(0), 0 * inf, overflow). NumPy 2 keeps
 # its floating-point error state in a ContextVar: setting it costs ~0.1 us where np.errstate costs ~1-3 us.
 try:
@@ -115,10 +119,6 @@ def _array_op(cls):
         run.__qualname__ = fn.__func__.__qualname__
         setattr(cls, name, type(fn)(run))
     return cls
-
-_make = Tensor._make
-_LN2 = math.log(2.0)
-_LN10 = math.log(10.0)
 
 
 # -- helpers ------------------------------------------------------------------------------------------
