@@ -76,6 +76,7 @@ class Tensor:
     _accum = None  # weakref to the leaf's AccumulateGrad node
     _retains = False
     _hooks_acc = None
+    _inference = False
     __array_priority__ = 1000
     __array_ufunc__ = None  # make NumPy defer to our reflected operators (ndarray * Tensor -> Tensor)
     _default_dtype = None  # FloatTensor & co. pin one
@@ -228,9 +229,13 @@ class Tensor:
                     "var_no_grad = var.detach().")
             return self
         if requires_grad and self._data.dtype.kind not in "fc":
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._rg = bool(requires_grad)
         return self
+
+    def is_inference(self) -> bool:
+        """Whether this tensor was made under `inference_mode`."""
+        return self._inference
 
     @property
     def is_leaf(self) -> bool:
@@ -244,8 +249,9 @@ class Tensor:
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
                 "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
-                "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor.",
-                UserWarning, stacklevel=2)
+                "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+                "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. "
+                "See github.com/pytorch/pytorch/pull/30531 for more information.", UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter
@@ -254,10 +260,18 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
                                 f"{type(value).__name__}")
-            if value.dtype is not self.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
             if value._data.shape != self._data.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to a "
+                                   f"tensor of size '{list(self.shape)}'. Please ensure that the gradient "
+                                   "and the tensor are the same size")
+            if value.dtype is not self.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_C_NAMES[value.dtype.name]}' to a "
+                    f"tensor with grad_dtype '{_TYPE_NAMES[self.dtype][6:-6]}'. The gradient must match the "
+                    "tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's "
+                    "grad_dtype attribute with a specific dtype, or None to allow any dtype. Set grad_dtype "
+                    "with caution. Diverging the dtypes of a tensor and its gradient may break downstream "
+                    "systems that assume they match.")
         self._grad = value
 
     @property
@@ -299,6 +313,7 @@ class Tensor:
             return None
 
         self.grad_fn._add_pre_hook(self._output_nr, keep)
+        self.__dict__["_retain_entry"] = (self._output_nr, keep)
 
     def register_hook(self, hook):
         """hook(grad) runs when this tensor's gradient is computed; it may return a replacement."""
@@ -308,7 +323,13 @@ class Tensor:
         if self.grad_fn is None:
             # the graph keeps the accumulator alive only while it is in use; hooks must outlive that
             self.__dict__["_acc_strong"] = node
-        return node._add_pre_hook(self._output_nr, hook)
+        handle = node._add_pre_hook(self._output_nr, hook)
+        entry = self.__dict__.get("_retain_entry")
+        if entry is not None and entry in node._pre_hooks:
+            # .grad of a retained tensor is what reaches it after all of its hooks, as in PyTorch
+            node._pre_hooks.remove(entry)
+            node._pre_hooks.append(entry)
+        return handle
 
     def register_post_accumulate_grad_hook(self, hook):
         if self.grad_fn is not None:
@@ -498,6 +519,13 @@ class Tensor:
         return commit_inplace(self, fn, args, kwargs)
 
 
+def mark_inference(result):
+    """Mark a Tensor (or a tuple of them) made under inference_mode."""
+    for t in result if isinstance(result, tuple) else (result,):
+        t._inference = True
+    return result
+
+
 def _bind_autograd() -> None:
     from .autograd import function
 
@@ -527,6 +555,11 @@ def _wrap_dim(dim: int, ndim: int) -> int:
                          f"{dim})")
     return dim % n
 
+
+# the C++ scalar type names PyTorch prints in some messages
+_C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
+            "int16": "short int", "int32": "int", "int64": "long int", "uint8": "unsigned char",
+            "bool": "bool"}
 
 _TYPE_NAMES = {
     _dt.float16: "torch.HalfTensor", _dt.float32: "torch.FloatTensor", _dt.float64: "torch.DoubleTensor",

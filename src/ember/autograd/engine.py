@@ -47,32 +47,34 @@ class AccumulateGrad:
         return f"<AccumulateGrad object at {hex(id(self))}>"
 
 
-def _sum_axes(gshape, shape):
+def _sum_axes(gshape, shape, node=None, index=0):
     """Axes to sum so that a gradient of gshape reduces to an input of shape (broadcasting undone)."""
     lead = len(gshape) - len(shape)
-    if lead < 0:
-        raise RuntimeError(f"Function returned an invalid gradient - got {list(gshape)} but expected shape "
-                           f"compatible with {list(shape)}")
-    axes = list(range(lead))
-    for i, n in enumerate(shape):
-        if n == 1 and gshape[lead + i] != 1:
-            axes.append(lead + i)
-        elif n != gshape[lead + i]:
-            raise RuntimeError(f"Function returned an invalid gradient - got {list(gshape)} but expected "
-                               f"shape compatible with {list(shape)}")
+    axes = list(range(lead)) if lead >= 0 else None
+    if axes is not None:
+        for i, n in enumerate(shape):
+            if n == 1 and gshape[lead + i] != 1:
+                axes.append(lead + i)
+            elif n != gshape[lead + i]:
+                axes = None
+                break
+    if axes is None:
+        name = node.name() if node is not None else "Function"
+        raise RuntimeError(f"Function {name} returned an invalid gradient at index {index} - got "
+                           f"{list(gshape)} but expected shape compatible with {list(shape)}")
     return tuple(axes)
 
 
-def _sum_to(g, shape):
+def _sum_to(g, shape, node=None, index=0):
     """Reduce a broadcast gradient (a Tensor) back to the input's shape, differentiably."""
-    axes = _sum_axes(g._data.shape, shape)
+    axes = _sum_axes(g._data.shape, shape, node, index)
     if axes:
         g = g.sum(axes, keepdim=True)
     return g.reshape(shape) if g._data.shape != shape else g
 
 
-def _sum_to_array(g, shape):
-    axes = _sum_axes(g.shape, shape)
+def _sum_to_array(g, shape, node=None, index=0):
+    axes = _sum_axes(g.shape, shape, node, index)
     if axes:
         g = g.sum(axis=axes, keepdims=True)
     return g.reshape(shape) if g.shape != shape else g
@@ -88,8 +90,11 @@ def _make_roots(tensors, grad_tensors):
     elif isinstance(grad_tensors, Tensor):
         grad_tensors = (grad_tensors,)
     grad_tensors = tuple(grad_tensors)
+    for g in grad_tensors[:len(tensors)]:
+        if g is not None and not isinstance(g, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
     if len(grad_tensors) != len(tensors):
-        raise RuntimeError(f"got {len(grad_tensors)} tensors and {len(tensors)} gradients")
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
     roots = []
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
         if not t.requires_grad:
@@ -101,14 +106,9 @@ def _make_roots(tensors, grad_tensors):
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but "
                                    f"got {t.dtype}")
             g = Tensor._make(np.ones_like(t._data))
-        elif not isinstance(g, Tensor):
-            g = _tensor.tensor(g, dtype=t.dtype, device=t.device)
         elif g.shape != t.shape:
-            if g.numel() == t.numel() == 1:
-                g = g.reshape(t.shape)
-            else:
-                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
-                                   f"output[{i}] has a shape of {t.shape}.")
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
+                               f"output[{i}] has a shape of {t.shape}.")
         node = t.grad_fn
         if node is None:
             node = t._grad_accumulator()
@@ -125,7 +125,7 @@ def _discover(roots):
     while stack:
         node = stack.pop()
         for e in node._edges:
-            if e is None:
+            if not e:
                 continue
             nxt = e[0]
             deps[nxt] = deps.get(nxt, 0) + 1
@@ -147,7 +147,7 @@ def _needed(roots, targets):
         while stack:
             node, it = stack[-1]
             for e in it:
-                if e is not None and e[0] not in visited:
+                if e and e[0] not in visited:
                     visited.add(e[0])
                     stack.append((e[0], iter(e[0]._edges)))
                     break
@@ -156,7 +156,7 @@ def _needed(roots, targets):
                 order.append(node)
     needed = set()
     for node in order:  # post-order: every child comes before its parents
-        if node in targets or any(e is not None and e[0] in needed for e in node._edges):
+        if node in targets or any(e and e[0] in needed for e in node._edges):
             needed.add(node)
     return needed
 
@@ -201,7 +201,9 @@ def _execute(roots, retain_graph, create_graph, capture=None, only=None):
     handed = {id(r[2]._data): r[2]._data for r in roots}
     prev = state.enabled
     state.enabled = create_graph
-    detect = anomaly_mode.state.enabled
+    detect = anomaly_mode.state.enabled and anomaly_mode.state.check_nan
+    errstate = np.errstate(all="ignore")  # PyTorch never warns about inf/nan arithmetic
+    errstate.__enter__()
     try:
         while ready:
             node = ready.pop()
@@ -221,25 +223,26 @@ def _execute(roots, retain_graph, create_graph, capture=None, only=None):
                 continue
             if needed is not None and node not in needed:
                 continue
-            if grads[0] is None and all(g is None for g in grads):
+            if grads[0] is None and all(g is None for g in grads) and type(node)._internal:
+                # ember's own ops give no gradient for no gradient; a user Function is still called
                 in_grads = (None,) * len(node._edges)
             else:
                 in_grads = _call_backward(node, grads, fast, detect)
             if not retain_graph and node._saved is not None:
                 node._saved = _FREED
-            for e, g in zip(node._edges, in_grads):
-                if e is None:
+            for index, (e, g) in enumerate(zip(node._edges, in_grads)):
+                if not e:
                     continue
                 nxt, nr, shape, dt = e
                 if g is not None:
                     if fast:
                         if g.shape != shape:
-                            g = _sum_to_array(g, shape)
+                            g = _sum_to_array(g, shape, node, index)
                         if g.dtype != dt:
                             g = g.astype(dt)
                     else:
                         if g._data.shape != shape:
-                            g = _sum_to(g, shape)
+                            g = _sum_to(g, shape, node, index)
                         if g._data.dtype != dt:
                             g = g.to(_tensor.dtype_of_np(dt))
                     buf = buffers.get(nxt)
@@ -251,15 +254,16 @@ def _execute(roots, retain_graph, create_graph, capture=None, only=None):
                 if d == 0:
                     ready.append(nxt)
     finally:
+        errstate.__exit__(None, None, None)
         state.enabled = prev
 
 
 def _call_backward(node, grads, fast, detect):
     """Call one node's backward; returns one gradient (or None) per forward argument."""
     Tensor = _tensor.Tensor
-    if len(grads) > 1 and node._materialize and any(g is None for g in grads):
-        like = next(g for g in grads if g is not None)
-        xp = xp_of(like if fast else like._data)
+    if node._materialize and any(g is None for g in grads) and (len(grads) > 1 or not node._internal):
+        like = next((g for g in grads if g is not None), None)
+        xp = node._out_xp if like is None else xp_of(like if fast else like._data)
         for i, g in enumerate(grads):
             if g is None:
                 shape, dt = node._out_meta[i]
@@ -278,7 +282,7 @@ def _call_backward(node, grads, fast, detect):
             res = (res,)
         for r in res:
             if r is not None and not isinstance(r, Tensor):
-                raise TypeError(f"{node.name()} returned a gradient that is not a Tensor: {type(r).__name__}")
+                raise RuntimeError(f"expected Variable or None (got {type(r).__name__})")
     if type(res) is not tuple:
         res = (res,)
     n_in = len(node._edges)
@@ -311,7 +315,7 @@ def _unwrap(res, node):
         elif isinstance(r, Tensor):
             out.append(r._data)
         else:
-            raise TypeError(f"{node.name()} returned a gradient that is not a Tensor: {type(r).__name__}")
+            raise RuntimeError(f"expected Variable or None (got {type(r).__name__})")
     return tuple(out)
 
 
@@ -347,17 +351,33 @@ def _accumulate(leaf, g, fast, handed) -> None:
             fn(leaf)
 
 
+_cycle_warned = False
+
+
+def _warn_cycle_once() -> None:
+    global _cycle_warned
+    if not _cycle_warned:
+        _cycle_warned = True
+        warnings.warn("Using backward() with create_graph=True will create a reference cycle between the "
+                      "parameter and its gradient which can cause a memory leak. We recommend using "
+                      "autograd.grad when creating the graph to avoid this. If you have to use this "
+                      "function, make sure to reset the .grad fields of your parameters to None after use to "
+                      "break the cycle and avoid the leak.", UserWarning, stacklevel=3)
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None) -> None:
     """Compute the gradients of `tensors` and accumulate them into the leaves' `.grad`."""
     if retain_graph is None:
         retain_graph = create_graph
     roots = _make_roots(tensors, grad_tensors)
+    if create_graph:
+        _warn_cycle_once()
     only = None
     if inputs is not None:
         Tensor = _tensor.Tensor
         inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
         if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
         only = []
         for t in inputs:
             if not t.requires_grad:
@@ -378,6 +398,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     inputs = (inputs,) if single else tuple(inputs)
     if retain_graph is None:
         retain_graph = create_graph
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but "
+                         "got: allow_unused=False.")
     if allow_unused is None:
         allow_unused = materialize_grads
     roots = _make_roots(outputs, grad_outputs)
@@ -393,13 +416,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         slots.append(slot)
     _execute(roots, retain_graph, create_graph, capture=capture)
     result = []
-    for t, slot in zip(inputs, slots):
+    for i, (t, slot) in enumerate(zip(inputs, slots)):
         g = slot[0] if slot else None
         if g is None:
             if materialize_grads:
                 g = _tensor.Tensor._make(np.zeros_like(t._data))
             elif not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in "
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in "
                                    "the graph. Set allow_unused=True if this is the desired behavior.")
         elif not create_graph:
             g = g.detach()

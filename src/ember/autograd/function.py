@@ -8,12 +8,14 @@ tensors, just the forward on arrays and a light Tensor wrapper.
 
 from __future__ import annotations
 
+import re
 import traceback
 import weakref
 
 import numpy as np
 
 from .. import _tensor
+from ..backend.device import xp_of
 from . import anomaly_mode
 from .grad_mode import state
 
@@ -65,6 +67,9 @@ class Function:
     _trace = None
     _materialize = True
     _out_meta = None
+    # argument positions where PyTorch wraps a Python number into a tensor (e.g. `x * 2`): shown in
+    # next_functions as (None, 0) like a tensor that does not require grad; other non-tensors are not
+    _scalar_edges = ()
     _internal = False
     _name: str | None = None
     # optional first-order backward on raw arrays (same contract as backward), used when create_graph=False
@@ -105,7 +110,7 @@ class Function:
                 out.append(t)
             elif type(e) is _SavedOutput:
                 if e.version[0] != e.at:
-                    raise _modified_error(None, e.at, e.version[0], self)
+                    raise _modified_error(None, e.at, e.version[0], self, e)
                 out.append(_tensor.Tensor._make(e.data, e.requires_grad, self, e.nr, e.version))
             else:
                 out.append(e)
@@ -113,16 +118,17 @@ class Function:
 
     # -- graph API ---------------------------------------------------------------------------------
     def name(self) -> str:
-        return self._name or type(self).__name__ + "Backward0"
+        # PyTorch names its own nodes AddBackward0, ...; a custom Function's node is of class MyFnBackward
+        return self._name or type(self).__name__ + ("Backward0" if self._internal else "")
 
     @property
     def next_functions(self) -> tuple:
         res = []
-        for e in self._edges:
-            if e is None:
-                res.append((None, 0))
-            else:
+        for i, e in enumerate(self._edges):
+            if e:
                 res.append((e[0], e[1]))
+            elif e is None or i in self._scalar_edges:
+                res.append((None, 0))
         return tuple(res)
 
     @property
@@ -165,9 +171,14 @@ class Function:
 
     vjp = backward
 
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """PyTorch 2 style: with forward(*args) taking no ctx, fill ctx here from inputs and output."""
+        raise NotImplementedError("setup_context is not implemented.")
+
     @classmethod
     def apply(cls, *args, **kwargs):
-        ctx = _new(cls)
+        ctx = _new(cls if cls._internal else _node_class(cls))
         ctx._to_save = None
         ctx._non_diff = None
         if not cls._internal:
@@ -186,6 +197,8 @@ class Function:
         if record and state.enabled:
             return ctx._record(args, cls.forward(ctx, *arrays, **kwargs))
         out = cls.forward(ctx, *arrays, **kwargs)
+        if state.inference:
+            return _tensor.mark_inference(tuple(_make(o) for o in out) if type(out) is tuple else _make(out))
         if type(out) is tuple:
             return tuple(_make(o) for o in out)
         return _make(out)
@@ -195,13 +208,16 @@ class Function:
         edges = []
         need = []
         for a in args:
-            if isinstance(a, Tensor) and a._rg:
-                data = a._data
-                edges.append((a.grad_fn or a._grad_accumulator(), a._output_nr, data.shape, data.dtype))
-                need.append(True)
-            else:
+            if isinstance(a, Tensor):
+                if a._rg:
+                    data = a._data
+                    edges.append((a.grad_fn or a._grad_accumulator(), a._output_nr, data.shape, data.dtype))
+                    need.append(True)
+                    continue
                 edges.append(None)
-                need.append(False)
+            else:
+                edges.append(False)  # not a tensor: no edge, and not listed in next_functions
+            need.append(False)
         self._edges = tuple(edges)
         self.needs_input_grad = tuple(need)
         if anomaly_mode.state.enabled:
@@ -212,6 +228,8 @@ class Function:
             rg = out.dtype.kind in _FLOAT_KINDS and not (non_diff and any(out is n for n in non_diff))
             results = (_make(out, rg, self if rg else None, 0),)
             self._n_out = 1
+            if not self._internal:
+                self._out_meta = ((out.shape, out.dtype),)
         else:
             outs = out
             results = []
@@ -220,6 +238,9 @@ class Function:
                 results.append(_make(o, rg, self if rg else None, i))
             self._n_out = len(outs)
             self._out_meta = tuple((o.shape, o.dtype) for o in outs)
+        if not self._internal:
+            # to materialize zero gradients when none reaches this node at all
+            self._out_xp = xp_of(outs[0])
         to_save = self._to_save
         if to_save is not None:
             saved = []
@@ -255,19 +276,32 @@ def _save_result(s, outs, results):
     return Tensor._make(s)
 
 
-def _modified_error(t, at, now=None, node=None) -> RuntimeError:
+def _modified_error(t, at, now=None, node=None, saved=None) -> RuntimeError:
+    """PyTorch's message: the tensor's type and shape, and the op (without "Backward0") that made it."""
     if t is not None:
         now = t._version[0]
         desc = f"[{t.type()} {list(t.shape)}]"
-        if t.grad_fn is not None:
-            desc += f", which is output {t._output_nr} of {t.grad_fn.name()},"
-    else:
-        desc = f"an output of {node.name()},"
+        fn, nr = t.grad_fn, t._output_nr
+    else:  # an output saved by the node that made it
+        desc = f"[{Tensor._make(saved.data).type()} {list(saved.data.shape)}]"
+        fn, nr = node, saved.nr
+    if fn is not None:
+        desc += f", which is output {nr} of {re.sub(r'Backward[0-9]*$', '', fn.name())},"
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: {desc} is at version {now}; expected version {at} instead. Hint: enable anomaly "
         "detection to find the operation that failed to compute its gradient, with "
-        "torch.autograd.set_detect_anomaly(True).")
+        "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
+def _node_class(cls):
+    """The class of a custom Function's nodes: `<cls>Backward`, a subclass of cls (cached on cls)."""
+    node_cls = cls.__dict__.get("_node_cls")
+    if node_cls is None:
+        node_cls = type(cls.__name__ + "Backward", (cls,), {"__slots__": (), "__module__": cls.__module__})
+        node_cls._node_cls = node_cls
+        cls._node_cls = node_cls
+    return node_cls
 
 
 def _apply_user(cls, ctx, args, kwargs):
@@ -281,15 +315,29 @@ def _apply_user(cls, ctx, args, kwargs):
     prev = state.enabled
     state.enabled = False
     try:
-        out = cls.forward(ctx, *args, **kwargs)
+        if cls.setup_context is not Function.setup_context:
+            out = cls.forward(*args, **kwargs)
+            cls.setup_context(ctx, args, out)
+        else:
+            out = cls.forward(ctx, *args, **kwargs)
     finally:
         state.enabled = prev
     multi = isinstance(out, tuple)
     outs = out if multi else (out,)
+    dirty = ctx._dirty
+    for d in dirty:
+        if record and d._rg and d.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
+        d._version[0] += 1
     if not record:
-        res = tuple(o.detach() if isinstance(o, Tensor) and any(o is a for a in args) else o
-                    for o in outs)
+        res = tuple(o.detach() if isinstance(o, Tensor) and any(o is a for a in args)
+                    and not any(o is d for d in dirty) else o for o in outs)
         return res if multi else res[0]
+    if ctx._to_save is not None:
+        for i, s in enumerate(ctx._to_save):
+            if s is not None and not isinstance(s, Tensor):
+                raise TypeError(f"save_for_backward can only save variables, but argument {i} is of type "
+                                f"{type(s).__name__}")
     # forward may return an input unchanged (or save an output): give each output its own Tensor
     arrays = []
     for o in outs:
@@ -309,8 +357,15 @@ def _apply_user(cls, ctx, args, kwargs):
     results = ctx._record(args, tuple(kept) if multi else kept[0])
     results = results if multi else (results,)
     it = iter(results)
-    final = tuple(None if a is None else next(it) for a in arrays)
-    return final if multi else final[0]
+    final = []
+    for o, a in zip(outs, arrays):
+        r = None if a is None else next(it)
+        if r is not None and any(o is d for d in dirty):
+            # modified in place: the caller's tensor object itself becomes the output
+            o.grad_fn, o._output_nr, o._rg = r.grad_fn, r._output_nr, r._rg
+            r = o
+        final.append(r)
+    return tuple(final) if multi else final[0]
 
 
 class FunctionCtx(Function):
@@ -337,8 +392,25 @@ class _RemovableHandle:
         self.remove()
 
 
+class _DelayedError(Function):
+    """An alias of a gradient that raises if anyone differentiates through it."""
+
+    _internal = True
+    _name = "Error"
+
+    @staticmethod
+    def forward(ctx, value, *connected):
+        return value
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("trying to differentiate twice a function that was marked with "
+                           "@once_differentiable")
+
+
 def once_differentiable(fn):
-    """Decorator for a backward that is not itself differentiable: runs it with grad mode off."""
+    """Decorator for a backward that is not itself differentiable: runs it with grad mode off; with
+    create_graph=True its results raise when differentiated."""
     import functools
 
     @functools.wraps(fn)
@@ -346,7 +418,13 @@ def once_differentiable(fn):
         prev = state.enabled
         state.enabled = False
         try:
-            return fn(ctx, *grads)
+            res = fn(ctx, *grads)
         finally:
             state.enabled = prev
+        connected = [g for g in grads if isinstance(g, Tensor) and g._rg]
+        if not prev or not connected:
+            return res
+        if isinstance(res, tuple):
+            return tuple(_DelayedError.apply(r, *connected) if isinstance(r, Tensor) else r for r in res)
+        return _DelayedError.apply(res, *connected) if isinstance(res, Tensor) else res
     return wrapper
