@@ -460,14 +460,14 @@ def broadcast_shapes(*shapes) -> _tensor.Size:
 
 def _infer_size(a: tuple, b: tuple) -> tuple:
     n = max(len(a), len(b))
-    out = []
-    for i in range(n):
+    out = [0] * n
+    for i in range(n - 1, -1, -1):  # from the last dim, so the reported mismatch is PyTorch's
         da = a[i - n + len(a)] if i - n + len(a) >= 0 else 1
         db = b[i - n + len(b)] if i - n + len(b) >= 0 else 1
         if da != db and da != 1 and db != 1:
             raise RuntimeError(f"The size of tensor a ({da}) must match the size of tensor b ({db}) at "
                                f"non-singleton dimension {i}")
-        out.append(db if da == 1 else da)
+        out[i] = db if da == 1 else da
     return tuple(out)
 
 
