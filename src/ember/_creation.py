@@ -218,6 +218,12 @@ def _check_numpy(arr: np.ndarray) -> None:
 def _infer(data, dtype: _dt.dtype | None = None):
     """An array of `data` (not a Tensor) with PyTorch's inference: Python floats -> default dtype, ints ->
     int64, bools -> bool, NumPy data keeps its dtype, mixed sequences promote."""
+    if dtype is None:
+        t = type(data)
+        if t is float:
+            return np.array(data, _dt.get_default_dtype().np)
+        if t is bool or t is int and -(1 << 63) <= data < (1 << 63):
+            return np.array(data, np.bool_ if t is bool else np.int64)
     if isinstance(data, np.ndarray):
         _check_numpy(data)
         return data
