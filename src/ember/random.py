@@ -15,9 +15,9 @@ import os
 import numpy as np
 
 from . import _creation, _tensor
+from .autograd.function import Function
 from .backend import dtypes as _dt
 from .backend.device import device as Device
-from .ops._common import Op
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state", "fork_rng",
            "default_generator", "rand", "randn", "randint", "rand_like", "randn_like", "randint_like",
@@ -337,9 +337,13 @@ def randint_like(input: Tensor, low=0, high=None, *, generator: Generator | None
 
 # -- sampling ops with parameters (zero gradient w.r.t. their tensor inputs, as in PyTorch) --------------
 
-class _Draw(Op):
+class _Draw(Function):
     """Samples drawn already (`values`), recorded in the graph so that their tensor parameters get a zero
-    gradient and the output's grad_fn carries PyTorch's name."""
+    gradient and the output's grad_fn carries PyTorch's name. An array-level op like ember's own (the ops
+    package is not imported here, so that op modules may import random)."""
+
+    __slots__ = ()
+    _internal = True
 
     @staticmethod
     def forward(ctx, values, *params):
