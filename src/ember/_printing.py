@@ -83,7 +83,8 @@ class _Formatter:
                 lo, hi = mags.min(), mags.max()
                 self.int_mode = bool((nz == np.ceil(nz)).all())
                 if _OPTS.sci_mode is None:
-                    self.sci_mode = bool(hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4)
+                    with np.errstate(over="ignore"):
+                        self.sci_mode = bool(hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4)
                 else:
                     self.sci_mode = _OPTS.sci_mode
                 edges = _widest(nz)
