@@ -1,0 +1,308 @@
+"""Pooling primitives on (N, C, *spatial) arrays: max pooling (fixed and adaptive windows) with the flat
+indices PyTorch returns, average pooling, max unpooling, and the index scatter/gather pair behind their
+gradients.
+
+Fixed windows are read as strided slices of the padded input, one per kernel position: max pooling
+keeps a running maximum and the kernel position that won (a few whole-array passes, no Python loop
+over pixels); average pooling sums the slices and divides, and its adjoint adds the slices back (the
+col2im loop of ember.ops.conv).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._common import Op
+from .conv import Geometry, _slices, col2im, pad_array
+from .resample import window_bounds
+
+__all__: list = []
+
+
+def _lowest(dtype):
+    if dtype.kind == "f":
+        return -np.inf
+    if dtype.kind == "b":
+        return False
+    return np.iinfo(dtype).min
+
+
+def _spatial_strides(spatial: tuple) -> tuple:
+    """Flat-index strides of a C-ordered spatial block."""
+    out = []
+    acc = 1
+    for s in reversed(spatial):
+        out.append(acc)
+        acc *= s
+    return tuple(reversed(out))
+
+
+def _running_max(candidates, dtype):
+    """The first maximum over candidate arrays (a NaN wins and the last NaN is kept, as in PyTorch) and the
+    position of the winning candidate."""
+    best = None
+    which = None
+    check_nan = dtype.kind == "f"
+    for k, v in enumerate(candidates):
+        if best is None:
+            best = np.array(v, copy=True)
+            which = np.zeros(best.shape, np.int32)
+            continue
+        m = v > best
+        if check_nan:
+            m |= np.isnan(v)
+        np.copyto(best, v, where=m)
+        np.copyto(which, k, where=m)
+    return best, which
+
+
+def max_pool_forward(x, ksize: tuple, geom: Geometry, osize: tuple):
+    """(max over each window, flat index of the maximum within its (n, c) plane)."""
+    nd = len(ksize)
+    spatial = x.shape[2:]
+    xp = pad_array(x, geom.pad, _lowest(x.dtype))
+    lead = (slice(None), slice(None))
+    out, which = _running_max((xp[lead + sl] for _, sl in _slices(ksize, geom, osize)), x.dtype)
+    st = _spatial_strides(spatial)
+    offs = np.array([sum(k * d * s for k, d, s in zip(kpos, geom.dilation,
+                                                      st)) for kpos in np.ndindex(*ksize)],
+                    np.int64)
+    base = 0
+    for i in range(nd):
+        pos = np.arange(osize[i], dtype=np.int64) * geom.stride[i] - geom.pad[i][0]
+        base = base + (pos * st[i]).reshape((-1,) + (1,) * (nd - 1 - i))
+    return out, _like(base, x) + _like(offs, x)[which]
+
+
+def _like(a, x):
+    """A NumPy result on x's device."""
+    if type(x) is np.ndarray:
+        return a
+    from ..backend.device import xp_of
+    return xp_of(x).asarray(a)
+
+
+def adaptive_max_forward(x, osize: tuple):
+    """Adaptive max pooling: windows [floor(o*S/O), ceil((o+1)*S/O)) per axis; (values, flat indices)."""
+    nd = len(osize)
+    spatial = x.shape[2:]
+    tabs = []
+    for s, o in zip(spatial, osize):
+        start, end = window_bounds(s, o)
+        taps = int((end - start).max())
+        tabs.append(np.minimum(start[:, None] + np.arange(taps)[None], end[:, None] - 1))
+    counts = tuple(t.shape[1] for t in tabs)
+
+    def grid(tpos):
+        return tuple(tabs[i][:, tpos[i]].reshape((-1,) + (1,) * (nd - 1 - i)) for i in range(nd))
+
+    lead = (slice(None), slice(None))
+    out, which = _running_max((x[lead + grid(tpos)] for tpos in np.ndindex(*counts)), x.dtype)
+    st = _spatial_strides(spatial)
+    flat = 0
+    rem = which
+    for i in range(nd - 1, -1, -1):
+        t = rem % counts[i]
+        rem = rem // counts[i]
+        o = np.arange(osize[i]).reshape((-1,) + (1,) * (nd - 1 - i))
+        flat = flat + tabs[i][o, t] * st[i]
+    return out, _like(np.asarray(flat, np.int64), x)
+
+
+def scatter_flat(g, idx, shape: tuple, unique: bool):
+    """out (shape) with g added at the flat spatial index idx of each (n, c) plane; `unique` when no two
+    entries of a plane share an index (plain assignment then)."""
+    nc = shape[0] * shape[1]
+    plane = math.prod(shape[2:])
+    gf = g.reshape(nc, -1)
+    fi = idx.reshape(nc, -1)
+    if unique:
+        out = np.zeros_like(g, shape=(nc, plane))
+        np.put_along_axis(out, fi, gf, axis=1)
+        return out.reshape(shape)
+    glob = (fi + (np.arange(nc, dtype=np.int64) * plane)[:, None]).ravel()
+    if g.dtype.kind == "f" and g.dtype.itemsize <= 8:
+        out = np.bincount(glob, weights=gf.ravel(), minlength=nc * plane).astype(g.dtype, copy=False)
+        return out.reshape(shape)
+    out = np.zeros_like(g, shape=(nc * plane,))
+    np.add.at(out, glob, gf.ravel())
+    return out.reshape(shape)
+
+
+def gather_flat(x, idx):
+    """x[n, c].flat[idx[n, c, ...]] for every (n, c) plane."""
+    n, c = x.shape[:2]
+    v = np.take_along_axis(x.reshape(n, c, -1), idx.reshape(n, c, -1), axis=2)
+    return v.reshape(idx.shape)
+
+
+class MaxPool(Op):
+    """Max pooling over fixed windows; returns (values, flat indices). `_name` is set per rank."""
+
+    @staticmethod
+    def forward(ctx, x, ksize, geom, osize):
+        out, idx = max_pool_forward(x, ksize, geom, osize)
+        ctx.idx = idx
+        ctx.shape = x.shape
+        eff = [d * (k - 1) + 1 for k, d in zip(ksize, geom.dilation)]
+        ctx.unique = all(s >= e for s, e in zip(geom.stride, eff))
+        return out, idx
+
+    @staticmethod
+    def backward(ctx, g, _):
+        return FlatScatter.apply(g, ctx.idx, ctx.shape, ctx.unique), None, None, None
+
+    @staticmethod
+    def backward_array(ctx, g, _):
+        return scatter_flat(g, ctx.idx, ctx.shape, ctx.unique), None, None, None
+
+
+class AdaptiveMaxPool(Op):
+    """Adaptive max pooling; returns (values, flat indices)."""
+
+    @staticmethod
+    def forward(ctx, x, osize):
+        out, idx = adaptive_max_forward(x, osize)
+        ctx.idx = idx
+        ctx.shape = x.shape
+        return out, idx
+
+    @staticmethod
+    def backward(ctx, g, _):
+        return FlatScatter.apply(g, ctx.idx, ctx.shape, False), None
+
+    @staticmethod
+    def backward_array(ctx, g, _):
+        return scatter_flat(g, ctx.idx, ctx.shape, False), None
+
+
+class FlatScatter(Op):
+    """g added into zeros of `shape` at flat per-plane indices (the gradient of a max pool)."""
+
+    @staticmethod
+    def forward(ctx, g, idx, shape, unique):
+        ctx.idx = idx
+        return scatter_flat(g, idx, shape, unique)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return FlatGather.apply(gg, ctx.idx), None, None, None
+
+    @staticmethod
+    def backward_array(ctx, gg):
+        return gather_flat(gg, ctx.idx), None, None, None
+
+
+class FlatGather(Op):
+    """x read at flat per-plane indices."""
+
+    @staticmethod
+    def forward(ctx, x, idx):
+        ctx.idx = idx
+        ctx.shape = x.shape
+        return gather_flat(x, idx)
+
+    @staticmethod
+    def backward(ctx, g):
+        return FlatScatter.apply(g, ctx.idx, ctx.shape, False), None
+
+    @staticmethod
+    def backward_array(ctx, g):
+        return scatter_flat(g, ctx.idx, ctx.shape, False), None
+
+
+class MaxUnpool(Op):
+    """Values written at their flat per-plane indices into zeros of `shape` (max_pool's partial inverse)."""
+
+    @staticmethod
+    def forward(ctx, x, idx, shape):
+        ctx.idx = idx
+        return scatter_flat(x, idx, shape, True)
+
+    @staticmethod
+    def backward(ctx, g):
+        return FlatGather.apply(g, ctx.idx), None, None
+
+    @staticmethod
+    def backward_array(ctx, g):
+        return gather_flat(g, ctx.idx), None, None
+
+
+# -- average pooling --------------------------------------------------------------------------------
+
+def avg_divisor(spatial: tuple, ksize: tuple, stride: tuple, padding: tuple, osize: tuple,
+                count_include_pad: bool, divisor_override):
+    """The divisor of every output position (a product of per-axis window lengths, as PyTorch counts)."""
+    if divisor_override:
+        return None
+    div = np.ones((), np.int64)
+    for i, (s, k, st, p, o) in enumerate(zip(spatial, ksize, stride, padding, osize)):
+        start = np.arange(o, dtype=np.int64) * st - p
+        end = np.minimum(start + k, s + p)
+        if count_include_pad:
+            length = end - start
+        else:
+            length = np.minimum(end, s) - np.maximum(start, 0)
+        div = div * length.reshape((-1,) + (1,) * (len(osize) - 1 - i))
+    return div
+
+
+def _divide(s, div, override):
+    if s.dtype.kind in "iu":
+        d = override if div is None else _like(div, s)
+        q = np.abs(s) // d
+        return np.where(s < 0, -q, q).astype(s.dtype, copy=False)
+    if div is None:
+        return s / np.asarray(override, s.dtype)
+    return s / _like(div.astype(s.dtype), s)
+
+
+def avg_pool_forward(x, ksize: tuple, geom: Geometry, osize: tuple, div, override):
+    xp = pad_array(x, geom.pad)
+    lead = (slice(None), slice(None))
+    s = None
+    for _, sl in _slices(ksize, geom, osize):
+        v = xp[lead + sl]
+        s = v.copy() if s is None else np.add(s, v, out=s)
+    return _divide(s, div, override)
+
+
+def avg_pool_adjoint(g, shape: tuple, ksize: tuple, geom: Geometry, osize: tuple, div, override):
+    gd = _divide(g, div, override)
+    return col2im(lambda k: gd, shape, ksize, geom, osize, g.dtype)
+
+
+class AvgPool(Op):
+    """Average pooling over fixed windows (`div`: per-position divisors, or `override` for all)."""
+
+    @staticmethod
+    def forward(ctx, x, ksize, geom, osize, div, override):
+        ctx.args = (x.shape, ksize, geom, osize, div, override)
+        return avg_pool_forward(x, ksize, geom, osize, div, override)
+
+    @staticmethod
+    def backward(ctx, g):
+        return AvgPoolAdjoint.apply(g, *ctx.args), None, None, None, None, None
+
+    @staticmethod
+    def backward_array(ctx, g):
+        return avg_pool_adjoint(g, *ctx.args), None, None, None, None, None
+
+
+class AvgPoolAdjoint(Op):
+    """The transpose of AvgPool: each output's share spread back over its window."""
+
+    @staticmethod
+    def forward(ctx, g, shape, ksize, geom, osize, div, override):
+        ctx.args = (ksize, geom, osize, div, override)
+        return avg_pool_adjoint(g, shape, ksize, geom, osize, div, override)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return AvgPool.apply(gg, *ctx.args), None, None, None, None, None, None
+
+    @staticmethod
+    def backward_array(ctx, gg):
+        return avg_pool_forward(gg, *ctx.args), None, None, None, None, None, None
