@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import dtypes as _dt
 from ..backend.device import xp_of
 from ._common import Op, Tensor, make_view, wrap_dim
-from .linalg_decomp import _torch_qr as qr
 from .linalg_decomp import (
+    _cpp_name,
     cholesky,
     det,
     inverse,
@@ -24,6 +23,8 @@ from .linalg_decomp import (
     svd,
     vector_norm,
 )
+from .linalg_decomp import _sname as scalar_name
+from .linalg_decomp import _torch_qr as qr
 
 __all__ = [
     "matmul", "mm", "mv", "bmm", "dot", "vdot", "inner", "outer", "ger", "addmm", "addmv", "addbmm",
@@ -34,30 +35,6 @@ METHODS = ("matmul", "mm", "mv", "bmm", "dot", "vdot", "inner", "outer", "ger", 
            "baddbmm", "addmm_", "addmv_", "addbmm_", "baddbmm_", "kron", "trace", "cross", "inverse", "det",
            "logdet", "slogdet", "pinverse", "matrix_power", "cholesky", "svd", "qr")
 INPLACE = ()
-
-# PyTorch names dtypes two ways in its messages: ScalarType names and the C++ type names
-_SCALAR_NAMES = {
-    "float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
-    "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-    "complex64": "ComplexFloat", "complex128": "ComplexDouble",
-}
-_CPP_NAMES = {
-    "float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
-    "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
-    "uint8": "unsigned char", "bool": "bool",
-}
-
-
-def scalar_name(np_dtype) -> str:
-    """PyTorch's ScalarType name of an array dtype ('Float', 'Long', ...)."""
-    name = _dt._FROM_NP[np_dtype].name
-    return _SCALAR_NAMES.get(name, name)
-
-
-def _cpp_name(np_dtype) -> str:
-    name = _dt._FROM_NP[np_dtype].name
-    return _CPP_NAMES.get(name, name)
-
 
 def _tensor_arg(x, fname: str, argname: str, pos: int) -> Tensor:
     if isinstance(x, Tensor):
@@ -71,24 +48,19 @@ def _not_bool(arr, kernel: str) -> None:
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
-def _blas_ready(x):
-    """x itself when BLAS can read it in place (unit stride along one of the last two dims), else a
-    contiguous copy: NumPy's matmul falls back to a slow loop on other strides."""
-    if x.ndim < 2 or x.dtype.kind != "f":
-        return x
-    isz = x.itemsize
-    st = x.strides
-    if st[-1] == isz or st[-2] == isz or x.shape[-1] <= 1 or x.shape[-2] <= 1:
-        return x
-    return np.ascontiguousarray(x)
+def _rows(shape: tuple) -> int:
+    """The number of rows of a stack of matrices (or of a vector) flattened into one matrix."""
+    n = 1
+    for s in shape[:-1]:
+        n *= s
+    return n
 
 
 def _mmul(a, b):
-    """np.matmul with operands fit for BLAS; a stack of matrices times one matrix is one GEMM."""
-    a = _blas_ready(a)
-    b = _blas_ready(b)
+    """np.matmul (BLAS for any strides, transposed views included); a contiguous stack of matrices
+    times one matrix is a single GEMM."""
     if a.ndim > 2 and b.ndim == 2 and a.flags.c_contiguous:
-        return np.matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + (b.shape[-1],))
+        return np.matmul(a.reshape(_rows(a.shape), a.shape[-1]), b).reshape(a.shape[:-1] + (b.shape[-1],))
     return np.matmul(a, b)
 
 
@@ -117,8 +89,7 @@ def _check_expand(t: Tensor, target: tuple) -> None:
     for i, s in enumerate(shape):
         if s != 1 and s != target[lead + i]:
             raise RuntimeError(f"The expanded size of the tensor ({target[lead + i]}) must match the "
-                               "existing "
-                               f"size ({s}) at non-singleton dimension {lead + i}.  Target sizes: "
+                               f"existing size ({s}) at non-singleton dimension {lead + i}.  Target sizes: "
                                f"{list(target)}.  Tensor sizes: {list(shape)}")
 
 
@@ -128,7 +99,7 @@ class Dot(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.asarray(np.dot(a, b))
+        return np.dot(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -151,7 +122,7 @@ class Mv(Op):
     @staticmethod
     def forward(ctx, m, v):
         ctx.save_for_backward(m, v)
-        return np.matmul(_blas_ready(m), v)
+        return np.matmul(m, v)
 
     @staticmethod
     def backward(ctx, g):
@@ -168,7 +139,7 @@ class Mm(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.matmul(_blas_ready(a), _blas_ready(b))
+        return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -180,9 +151,9 @@ class Mm(Op):
     def backward_array(ctx, g):
         a, b = ctx.saved_tensors
         need = ctx.needs_input_grad
-        g = _blas_ready(g)
-        ga = np.matmul(g, _blas_ready(b._data).T) if need[0] else None
-        gb = np.matmul(_blas_ready(a._data).T, g) if need[1] else None
+        g = g
+        ga = np.matmul(g, b._data.T) if need[0] else None
+        gb = np.matmul(a._data.T, g) if need[1] else None
         return ga, gb
 
 
@@ -190,7 +161,7 @@ class Bmm(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.matmul(_blas_ready(a), _blas_ready(b))
+        return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -261,8 +232,9 @@ def _matmul_grads(a, b, g, need, ops):
         sa = ops.shape(a2)
         if len(ops.shape(b2)) == 2 and len(sa) > 2:
             # a stack times one matrix: the batch sum is part of one GEMM
-            k = sa[-1]
-            gb = ops.matmul(ops.mt(ops.reshape(a2, (-1, k))), ops.reshape(g2, (-1, ops.shape(g2)[-1])))
+            rows = _rows(sa)
+            flat_a = ops.reshape(a2, (rows, sa[-1]))
+            gb = ops.matmul(ops.mt(flat_a), ops.reshape(g2, (rows, ops.shape(g2)[-1])))
         else:
             gb = ops.matmul(ops.mt(a2), g2)
         if b1:
@@ -277,7 +249,7 @@ class Addmm(Op):
     def forward(ctx, inp, m1, m2, beta, alpha):
         ctx.save_for_backward(m1, m2)
         ctx.beta, ctx.alpha = beta, alpha
-        out = np.matmul(_blas_ready(m1), _blas_ready(m2))
+        out = np.matmul(m1, m2)
         return _scale_add(out, inp, beta, alpha)
 
     @staticmethod
@@ -295,10 +267,10 @@ class Addmm(Op):
         m1, m2 = ctx.saved_tensors
         need = ctx.needs_input_grad
         alpha = ctx.alpha
-        g = _blas_ready(g)
+        g = g
         gi = _scaled(g, ctx.beta) if need[0] else None
-        g1 = _scaled(np.matmul(g, _blas_ready(m2._data).T), alpha) if need[1] else None
-        g2 = _scaled(np.matmul(_blas_ready(m1._data).T, g), alpha) if need[2] else None
+        g1 = _scaled(np.matmul(g, m2._data.T), alpha) if need[1] else None
+        g2 = _scaled(np.matmul(m1._data.T, g), alpha) if need[2] else None
         return gi, g1, g2, None, None
 
 
@@ -326,7 +298,7 @@ class Addmv(Op):
     def forward(ctx, inp, m, v, beta, alpha):
         ctx.save_for_backward(m, v)
         ctx.beta, ctx.alpha = beta, alpha
-        return _scale_add(np.matmul(_blas_ready(m), v), inp, beta, alpha)
+        return _scale_add(np.matmul(m, v), inp, beta, alpha)
 
     @staticmethod
     def backward(ctx, g):
@@ -367,7 +339,7 @@ class Baddbmm(Op):
     def forward(ctx, inp, b1, b2, beta, alpha):
         ctx.save_for_backward(b1, b2)
         ctx.beta, ctx.alpha = beta, alpha
-        return _scale_add(np.matmul(_blas_ready(b1), _blas_ready(b2)), inp, beta, alpha)
+        return _scale_add(np.matmul(b1, b2), inp, beta, alpha)
 
     @staticmethod
     def backward(ctx, g):
@@ -430,13 +402,13 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         return Dot.apply(input, other)
     if nb == 1:
         # a stack of matrices times a vector is one matrix-vector product in PyTorch's view
-        _mv_checks(a.reshape(-1, a.shape[-1]) if na > 2 else a, b)
+        _mv_checks(a.reshape(_rows(a.shape), a.shape[-1]) if na > 2 else a, b)
         if na == 2:
             return Mv.apply(input, other)
         return Matmul.apply(input, other)
     if nb == 2:
         # 1-D @ 2-D, and a stack of matrices @ a matrix (folded into one mm)
-        _mm_checks(a.reshape(-1, a.shape[-1]), b)
+        _mm_checks(a.reshape(_rows(a.shape), a.shape[-1]), b)
         out = Matmul.apply(input, other)
         if na == 1 and out.grad_fn is not None:
             out.grad_fn._name = "SqueezeBackward4"
@@ -673,8 +645,7 @@ def _parse_einsum(eq: str, shapes: list) -> tuple:
         if c == ",":
             if dots:
                 raise RuntimeError(f"einsum(): found '.' for operand {len(terms) - 1} that is not part of "
-                                   "any "
-                                   "ellipsis")
+                                   "any ellipsis")
             terms.append([])
             continue
         if c == ".":
@@ -706,8 +677,7 @@ def _parse_einsum(eq: str, shapes: list) -> tuple:
         if None in t:
             if named > len(shape):
                 raise RuntimeError(f"einsum(): the number of subscripts in the equation ({named}) is more "
-                                   "than "
-                                   f"the number of dimensions ({len(shape)}) for operand {k}")
+                                   f"than the number of dimensions ({len(shape)}) for operand {k}")
             ell = max(ell, len(shape) - named)
         elif named != len(shape):
             raise RuntimeError(f"einsum(): the number of subscripts in the equation ({named}) does not match "
@@ -764,28 +734,29 @@ def _parse_einsum(eq: str, shapes: list) -> tuple:
             out.append(c)
         if dots:
             raise RuntimeError("einsum(): found '.' for output that is not part of any ellipsis (...)")
-    return out_terms, out, set(ell_labels), ell_labels
+    return out_terms, out, set(ell_labels)
 
 
-def _einsum_sizes(terms, shapes, ell_set, ell_labels) -> dict:
+def _einsum_sizes(terms, shapes, ell_set) -> dict:
+    """The size of every label, broadcasting size 1 against the others, with PyTorch's errors."""
     sizes: dict = {}
     for k, (t, shape) in enumerate(zip(terms, shapes)):
         mine: dict = {}
-        for c, n in zip(t, shape):
-            if c in mine and mine[c] != n:
-                raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {k} but the sizes don't "
-                                   f"match, {n} != {mine[c]}")
+        for dim, (c, n) in enumerate(zip(t, shape)):
+            if c in mine:
+                if mine[c] != n:
+                    raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {k} but the sizes "
+                                       f"don't match, {n} != {mine[c]}")
+                continue
             mine[c] = n
-        for c, n in mine.items():
             prev = sizes.get(c)
             if prev is None or prev == 1:
                 sizes[c] = n
             elif n != 1 and n != prev:
                 if c in ell_set:
-                    raise RuntimeError(f"einsum(): dimension {ell_labels.index(c)} covered by ellipsis in "
-                                       f"operand {k}has size {n} which does not broadcast with previously "
-                                       "seen "
-                                       f"ellipsis with size {prev} for the respective dimension")
+                    raise RuntimeError(f"einsum(): dimension {dim} covered by ellipsis in operand {k}has "
+                                       f"size {n} which does not broadcast with previously seen ellipsis "
+                                       f"with size {prev} for the respective dimension")
                 raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {k} which does not "
                                    f"broadcast with previously seen size {prev}")
     return sizes
@@ -812,7 +783,7 @@ class Einsum(Op):
                 res = np.einsum(eq, arrays[0], dtype=np.int64)  # integer sums are int64, as sum()
         else:
             res = np.einsum(eq, *arrays, optimize=len(arrays) > 2 or max(a.size for a in arrays) > 64)
-        return np.asarray(res)
+        return res
 
     @staticmethod
     def backward(ctx, g):
@@ -901,8 +872,8 @@ def einsum(*args) -> Tensor:
         if not isinstance(o, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type(o).__name__}")
     shapes = [o._data.shape for o in ops]
-    terms, out, ell_set, ell_labels = _parse_einsum(eq, shapes)
-    sizes = _einsum_sizes(terms, shapes, ell_set, ell_labels)
+    terms, out, ell_set = _parse_einsum(eq, shapes)
+    sizes = _einsum_sizes(terms, shapes, ell_set)
     dt = ops[0]._data.dtype
     for o in ops[1:]:
         if o._data.dtype != dt:
@@ -993,7 +964,7 @@ class Trace(Op):
     def forward(ctx, x):
         ctx.shape = x.shape
         dt = np.int64 if x.dtype.kind in "iu" else x.dtype
-        return np.asarray(np.trace(x, dtype=dt))
+        return np.trace(x, dtype=dt)
 
     @staticmethod
     def backward(ctx, g):
@@ -1051,10 +1022,9 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None, *, out=None) -> 
         import warnings
 
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either "
-                      "pass the "
-                      "dim explicitly or simply use torch.linalg.cross.\nThe default value of dim will "
-                      "change "
-                      "to agree with that of linalg.cross in a future release.", UserWarning, stacklevel=2)
+                      "pass the dim explicitly or simply use torch.linalg.cross.\nThe default value of dim "
+                      "will change to agree with that of linalg.cross in a future release.", UserWarning,
+                      stacklevel=2)
         shape = np.broadcast_shapes(input._data.shape, other._data.shape) \
             if input._data.ndim == other._data.ndim else input._data.shape
         for i, n in enumerate(shape):

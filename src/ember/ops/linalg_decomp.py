@@ -45,14 +45,29 @@ linalg_lstsq_t = _result_type("linalg_lstsq", ("solution", "residuals", "rank", 
 linalg_inv_ex_t = _result_type("linalg_inv_ex", ("inverse", "info"))
 linalg_cholesky_ex_t = _result_type("linalg_cholesky_ex", ("L", "info"))
 
-_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-                 "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                 "bool": "Bool"}
+# PyTorch names dtypes two ways in its messages: ScalarType names and the C++ type names
+_SCALAR_NAMES = {
+    "float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
+    "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+    "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+}
+_CPP_NAMES = {
+    "float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+    "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+    "uint8": "unsigned char", "bool": "bool",
+}
 
 
 def _sname(np_dtype) -> str:
+    """PyTorch's ScalarType name of an array dtype ('Float', 'Long', ...)."""
     name = _dt._FROM_NP[np_dtype].name
     return _SCALAR_NAMES.get(name, name)
+
+
+def _cpp_name(np_dtype) -> str:
+    """PyTorch's C++ type name of an array dtype ('float', 'long int', ...)."""
+    name = _dt._FROM_NP[np_dtype].name
+    return _CPP_NAMES.get(name, name)
 
 
 def _check(A: Tensor, fname: str, square: bool = True, what: str = "A") -> None:
@@ -164,7 +179,7 @@ def inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
 def _cofactor_grad(A: Tensor, scale: Tensor) -> Tensor:
     """scale * A^{-T} per matrix; zero where scale's matrix is singular (as PyTorch gives for det)."""
     d = np.linalg.det(A._data)
-    bad = np.asarray(d == 0)
+    bad = d == 0
     if bad.any():
         n = A._data.shape[-1]
         keep = _const((~bad).astype(A._data.dtype)[..., None, None])
@@ -177,7 +192,7 @@ class Det(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.asarray(np.linalg.det(a), dtype=a.dtype)
+        out = np.linalg.det(a).astype(a.dtype, copy=False)
         ctx.save_for_backward(a, out)
         return out
 
@@ -199,8 +214,8 @@ class Slogdet(Op):
     @staticmethod
     def forward(ctx, a):
         sign, logabs = np.linalg.slogdet(a)
-        sign = np.asarray(sign, dtype=a.dtype)
-        logabs = np.asarray(logabs, dtype=a.dtype)
+        sign = sign.astype(a.dtype, copy=False)
+        logabs = logabs.astype(a.dtype, copy=False)
         ctx.save_for_backward(a)
         ctx.set_materialize_grads(False)
         return sign, logabs
@@ -382,8 +397,7 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
         raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
     if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
         raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, "
-                           "gelss)"
-                           f", but got {driver}")
+                           f"gelss), but got {driver}")
     p = pinv(A, rtol=rcond)
     x = (p @ B.unsqueeze(-1)).squeeze(-1) if vector else p @ B
     xp = xp_of(a)
@@ -402,7 +416,7 @@ def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out
     a = A._data
     s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
     cut = _tolerance(s.max(-1, initial=0)[..., None], a.shape[-2], a.shape[-1], atol, rtol, a.dtype)
-    return Tensor._make(np.asarray((s > cut).sum(-1), dtype=np.int64))
+    return Tensor._make((s > cut).sum(-1).astype(np.int64))
 
 
 # -- decompositions ------------------------------------------------------------------------------------
@@ -519,9 +533,8 @@ class Qr(Op):
     def backward(ctx, gq, gr):
         if ctx.mode == "r":
             raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when "
-                               "mode='r'. "
-                               "Please use linalg.qr(A, mode='reduced') if you are going to differentiate "
-                               "through linalg.qr.")
+                               "mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to "
+                               "differentiate through linalg.qr.")
         m, n = ctx.m, ctx.n
         if ctx.mode == "complete" and m > n:
             raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and "
@@ -755,7 +768,7 @@ def multi_dot(tensors, *, out=None) -> Tensor:
     for i, t in enumerate(tensors[1:], 1):
         if t._data.dtype != dt:
             raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but tensor 0 is "
-                               f"{_cpp(dt)} and tensor {i} {_cpp(t._data.dtype)}")
+                               f"{_cpp_name(dt)} and tensor {i} {_cpp_name(t._data.dtype)}")
     mats = list(tensors)
     if first.ndim == 1:
         mats[0] = mats[0].unsqueeze(0)
@@ -775,12 +788,6 @@ def multi_dot(tensors, *, out=None) -> Tensor:
     if last.ndim == 1:
         return res.squeeze(-1)
     return res
-
-
-def _cpp(np_dtype) -> str:
-    from .linalg import _cpp_name
-
-    return _cpp_name(np_dtype)
 
 
 def _chain(mats: list) -> Tensor:
@@ -836,7 +843,7 @@ class LinalgVectorNorm(Op):
         else:
             with np.errstate(divide="ignore"):
                 out = np.sum(np.abs(x) ** ord, axis=ax, keepdims=keepdim) ** (1.0 / ord)
-        out = np.asarray(out, dtype=x.dtype)
+        out = out.astype(x.dtype, copy=False)
         ctx.save_for_backward(x, out)
         return out
 
@@ -892,8 +899,7 @@ def _with_dtype(x: Tensor, dtype, fname: str) -> Tensor:
         raise RuntimeError(f"{fname}: dtype should be floating point or complex, but got {_sname(dtype.np)}")
     if dtype.np.itemsize < a.dtype.itemsize:
         raise RuntimeError(f"{fname}: the dtype of the input ({_sname(a.dtype)}) should be convertible "
-                           "without "
-                           f"narrowing to the specified dtype ({_sname(dtype.np)})")
+                           f"without narrowing to the specified dtype ({_sname(dtype.np)})")
     return x.to(dtype) if dtype.np != a.dtype else x
 
 
@@ -973,8 +979,7 @@ def linalg_norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=N
         dims = None
         if ord is not None and a.ndim not in (1, 2):
             raise RuntimeError("linalg.norm: If dim is not specified but ord is, the input must be 1D or "
-                               "2D. "
-                               f"Got {a.ndim}D.")
+                               f"2D. Got {a.ndim}D.")
     if ord is None:
         return vector_norm(A, 2, dims, keepdim, dtype=dtype)
     if dims is None:
