@@ -742,12 +742,13 @@ def _einsum_sizes(terms, shapes, ell_set) -> dict:
     sizes: dict = {}
     for k, (t, shape) in enumerate(zip(terms, shapes)):
         mine: dict = {}
-        for dim, (c, n) in enumerate(zip(t, shape)):
+        for c, n in zip(t, shape):
             if c in mine:
                 if mine[c] != n:
                     raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {k} but the sizes "
                                        f"don't match, {n} != {mine[c]}")
                 continue
+            dim = len(mine)  # PyTorch counts dims after taking the diagonals of repeated subscripts
             mine[c] = n
             prev = sizes.get(c)
             if prev is None or prev == 1:
