@@ -510,6 +510,15 @@ class Gather(Op):
         zeros = _const(_zeros(g._data, ctx.shape))
         return scatter_add(zeros, ctx.dim, index, g), None, None
 
+    @staticmethod
+    def backward_array(ctx, g):
+        (index,) = ctx.saved_tensors
+        idx = _as_1d(index._data)
+        out = _zeros(g, ctx.shape)
+        if idx.size:
+            np.add.at(_region(_as_1d(out), idx, ctx.dim), _along(idx, ctx.dim), g.reshape(idx.shape))
+        return out, None, None
+
 
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     """out[i][j] = input[index[i][j]][j] (for dim 0): values along dim picked by index."""
@@ -780,6 +789,12 @@ class IndexSelect(Op):
     def backward(ctx, g):
         zeros = _const(_zeros(g._data, ctx.shape))
         return index_add(zeros, ctx.dim, _const(ctx.index), g), None, None
+
+    @staticmethod
+    def backward_array(ctx, g):
+        out = _zeros(g, ctx.shape)
+        np.add.at(_as_1d(out), _at_dim(ctx.dim, ctx.index), g)
+        return out, None, None
 
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
