@@ -35,6 +35,8 @@ def to_np(x):
     if isinstance(x, ember.Tensor):
         return np.array(x.detach()._host())
     if torch is not None and isinstance(x, torch.Tensor):
+        if x._is_zerotensor():  # PyTorch's lazily-zero gradients (e.g. double backward of abs)
+            return np.zeros(tuple(x.shape), str(x.dtype).replace("torch.", ""))
         return x.detach().cpu().numpy()
     return np.asarray(x)
 

@@ -342,9 +342,8 @@ class Tensor:
         return _RemovableHandle(self._hooks_acc, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
-        from .autograd.engine import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs)
+        """Accumulate the gradient of this tensor into the leaves' `.grad` (see autograd.backward)."""
+        _engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> Tensor:
         t = Tensor._make(self._data, version=self._version)
@@ -527,8 +526,10 @@ def mark_inference(result):
 
 
 def _bind_autograd() -> None:
-    from .autograd import function
+    global _engine
+    from .autograd import engine, function
 
+    _engine = engine
     function.Tensor = Tensor
     function._make = Tensor._make
 
