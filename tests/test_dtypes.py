@@ -63,7 +63,7 @@ def test_result_type_scalars_and_numpy_scalars():
     assert ember.result_type(1, 2.0) is ember.float32
     assert str(torch.result_type(1, 2.0)) == "torch.float32"
     assert ember.result_type(True, 2) is ember.int64
-    # NumPy scalars promote like Python numbers of their kind, except np.bool_, which PyTorch counts as a float
+    # NumPy scalars promote like Python numbers of their kind, but PyTorch counts np.bool_ as a float
     for s in (np.float32(1), np.float64(1), np.int32(1), np.uint8(1), np.bool_(True)):
         for name in ("int64", "float16", "uint8", "bool"):
             e = ember.result_type(ember.ones(2, dtype=E(name)), s)
