@@ -408,3 +408,18 @@ def test_matrix_rank():
     (e,), (t,) = pair(m)
     for kw in ({}, {"rtol": 1e-2}, {"atol": 1e-4}, {"hermitian": True}):
         assert_same(ember.linalg.matrix_rank(e, **kw), torch.linalg.matrix_rank(t, **kw))
+
+
+def test_solve_triangular_singular_gives_inf_nan():
+    m = np.triu(rnd(3, 3)) * np.array([1.0, 0.0, 1.0])[:, None]
+    (a, b), (ta, tb) = pair(m, rnd(3, 2, seed=1))
+    for upper in (True, False):
+        assert_same(ember.linalg.solve_triangular(a, b, upper=upper),
+                    torch.linalg.solve_triangular(ta, tb, upper=upper))
+
+
+def test_solve_triangular_mixed_dtypes():
+    (a,), (ta,) = pair(dominant(3))
+    (b,), (tb,) = pair(rnd(3, 2, dtype=np.float32))
+    assert_same(ember.linalg.solve_triangular(a, b, upper=True),
+                torch.linalg.solve_triangular(ta, tb, upper=True))

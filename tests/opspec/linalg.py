@@ -147,6 +147,11 @@ SPECS = [
             (M(3, 3), (2, 3, 2)), (M(2, 1, 3, 3), (4, 3, 1))]),
     OpSpec("solve_left_false", lambda lib, a, b: lib.linalg.solve(dominant(lib, a), b, left=False),
            [(M(3, 3), (2, 3)), (M(2, 3, 3), (2, 4, 3))]),
+    OpSpec("solve_triangular", lambda lib, a, b, up, left, unit: lib.linalg.solve_triangular(
+        dominant(lib, a), b, upper=up, left=left, unitriangular=unit),
+        [(M(3, 3), (3, 2), True, True, False), (M(3, 3), (3, 2), False, True, False),
+         (M(3, 3), (2, 3), True, False, False), (M(2, 3, 3), (3, 4), False, True, True),
+         (M(3, 3), (2, 3, 1), True, True, True), (M(3, 3), (4, 3), False, False, True)]),
     OpSpec("pinv", lambda lib, a: lib.linalg.pinv(a), [((4, 3),), ((3, 4),), ((2, 4, 3),), ((3, 3),)],
            rtol=1e-4, atol=1e-4),
     OpSpec("pinv_hermitian", lambda lib, a: lib.linalg.pinv(spd(lib, a), hermitian=True), [(M(3, 3),)],

@@ -18,6 +18,7 @@ from ..ops.linalg_decomp import (
     pinv,
     qr,
     solve,
+    solve_triangular,
     svdvals,
     vecdot,
     vector_norm,
@@ -30,5 +31,5 @@ from ..ops.linalg_decomp import linalg_svd as svd
 __all__ = [
     "LinAlgError", "cholesky", "cholesky_ex", "cross", "det", "eigh", "eigvalsh", "inv", "inv_ex", "lstsq",
     "matmul", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet",
-    "solve", "svd", "svdvals", "vecdot", "vector_norm",
+    "solve", "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm",
 ]

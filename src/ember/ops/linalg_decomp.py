@@ -19,7 +19,7 @@ __all__ = [
     "LinAlgError", "inv", "inv_ex", "inverse", "det", "logdet", "slogdet", "solve", "pinv", "pinverse", "qr",
     "eigh", "eigvalsh", "svd", "linalg_svd", "svdvals", "cholesky", "linalg_cholesky", "cholesky_ex",
     "matrix_power", "multi_dot", "lstsq", "linalg_norm", "vector_norm", "matrix_norm",
-    "matrix_rank", "vecdot",
+    "matrix_rank", "vecdot", "solve_triangular",
 ]
 
 
@@ -316,6 +316,76 @@ def _batch_broadcast(sa, sb) -> tuple:
             raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
                                f"non-singleton dimension {i}")
     return tuple(max(x, y) if min(x, y) != 0 else 0 for x, y in zip(sa, sb))
+
+
+def _substitute(t, b, upper: bool):
+    """Forward/back substitution for a (batch of) triangular systems T X = B, any diagonal: a zero on it
+    gives inf/NaN, as LAPACK's trtrs does, rather than an error."""
+    shape = np.broadcast_shapes(t.shape[:-2], b.shape[:-2]) + b.shape[-2:]
+    x = np.zeros_like(b, shape=shape)
+    n = t.shape[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in (range(n - 1, -1, -1) if upper else range(n)):
+            done = slice(i + 1, n) if upper else slice(0, i)
+            acc = b[..., i, :] - np.einsum("...j,...jk->...k", t[..., i, done], x[..., done, :])
+            x[..., i, :] = acc / t[..., i, i:i + 1]
+    return x
+
+
+class LinalgSolveTriangular(Op):
+    """X with T X = B (left) or X T = B, T triangular (already masked to its triangle)."""
+
+    @staticmethod
+    def forward(ctx, t, b, upper, left):
+        ctx.upper, ctx.left = upper, left
+        tt, bb = (t, b) if left else (np.swapaxes(t, -1, -2), np.swapaxes(b, -1, -2))
+        try:
+            x = np.linalg.solve(tt, bb)
+        except np.linalg.LinAlgError:
+            x = _substitute(tt, bb, upper == left)
+        x = x if left else np.swapaxes(x, -1, -2)
+        ctx.save_for_backward(t, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        t, x = ctx.saved_tensors
+        if ctx.left:  # X = T^-1 B: gB = T^-T g, gT = -gB X^T
+            gb = LinalgSolveTriangular.apply(t.mT, g, not ctx.upper, True)
+            gt = -(gb @ x.mT) if ctx.needs_input_grad[0] else None
+        else:  # X = B T^-1: gB = g T^-T, gT = -X^T gB
+            gb = LinalgSolveTriangular.apply(t.mT, g, not ctx.upper, False)
+            gt = -(x.mT @ gb) if ctx.needs_input_grad[0] else None
+        return gt, (gb if ctx.needs_input_grad[1] else None), None, None
+
+
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False,
+                     out=None) -> Tensor:
+    """Solve A X = B (or X A = B) reading only A's upper or lower triangle (and a unit diagonal when
+    unitriangular); a zero on the diagonal gives inf/NaN instead of an error."""
+    fname = "linalg.solve_triangular"
+    a, b = A._data, B._data
+    if a.ndim >= 2 and a.dtype.kind in "biu":
+        raise NotImplementedError(f'"triangular_solve_cpu" not implemented for \'{_sname(a.dtype)}\'')
+    _check(A, fname)
+    if b.ndim < 2:
+        raise RuntimeError(f"{fname}: The input tensor B must have at least 2 dimensions.")
+    n = a.shape[-1]
+    if (b.shape[-2] if left else b.shape[-1]) != n:
+        raise RuntimeError(f"{fname}: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {b.shape[-2]}x{b.shape[-1]})")
+    _batch_broadcast(b.shape[:-2], a.shape[:-2])
+    if a.dtype != b.dtype:
+        dt = _dt.promote_types(A.dtype, B.dtype)
+        A, B = A.to(dt), B.to(dt)
+    xp = xp_of(a)
+    mask = xp.triu(xp.ones((n, n), dtype=A._data.dtype)) if upper else xp.tril(xp.ones((n, n), A._data.dtype))
+    if unitriangular:
+        eye = xp.eye(n, dtype=mask.dtype)
+        t = A * _const(mask - eye) + _const(eye)
+    else:
+        t = A * _const(mask)
+    return LinalgSolveTriangular.apply(t, B, upper, left)
 
 
 # -- pinv, lstsq, matrix_rank ------------------------------------------------------------------------
