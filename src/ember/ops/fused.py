@@ -1,0 +1,271 @@
+"""Numerically stable fused primitives: softmax, log_softmax, and the classification losses built on them
+(cross-entropy with class-index targets as one op, and nll_loss).
+
+Each is one graph node: forward shifts by the max before exponentiating, backward is the closed form.
+The Tensor `backward` is written with differentiable ops (double backward works); `backward_array` is
+the first-order fast path on arrays, reusing what forward computed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._common import Op, Tensor, wrap_dim
+from .activation import quiet_op
+from .elementwise import _not_implemented
+
+__all__ = ["softmax", "log_softmax"]
+METHODS = ("softmax", "log_softmax")
+
+_make = Tensor._make
+
+
+def _kernel(name: str, x, dim: int) -> NotImplementedError:
+    last = "_lastdim" if dim == max(x.ndim, 1) - 1 else ""
+    return _not_implemented(f"{name}{last}_kernel_impl", x, suffix=False)
+
+
+def _shifted(x, axis):
+    """x - max(x) along axis (a new array); the shift keeps exp() from overflowing."""
+    return x - x.max(axis=axis, keepdims=True)
+
+
+@quiet_op
+class Softmax(Op):
+    """exp(x) / sum(exp(x)) along dim."""
+
+    @staticmethod
+    def forward(ctx, x, *, dim):
+        if x.dtype.kind not in "fc":
+            raise _kernel("softmax", x, dim)
+        ctx.dim = dim
+        if x.size == 0:
+            y = x.copy()
+        elif x.ndim == 0:
+            y = np.exp(x - x)
+        else:
+            y = _shifted(x, dim)
+            np.exp(y, out=y)
+            y /= y.sum(axis=dim, keepdims=True)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        if y.ndim == 0:
+            return g * 0.0
+        return y * (g - (g * y).sum(ctx.dim, keepdim=True))
+
+    @staticmethod
+    def backward_array(ctx, g):
+        (y,) = ctx.saved_tensors
+        y = y._data
+        if y.ndim == 0:
+            return g * 0
+        gy = g * y
+        gy -= y * gy.sum(axis=ctx.dim, keepdims=True)
+        return gy
+
+
+@quiet_op
+class LogSoftmax(Op):
+    """x - log(sum(exp(x))) along dim."""
+
+    @staticmethod
+    def forward(ctx, x, *, dim):
+        if x.dtype.kind not in "fc":
+            raise _kernel("log_softmax", x, dim)
+        ctx.dim = dim
+        if x.size == 0:
+            y = x.copy()
+        elif x.ndim == 0:
+            y = x - x
+        else:
+            y = _shifted(x, dim)
+            y -= np.log(np.exp(y).sum(axis=dim, keepdims=True))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        if y.ndim == 0:
+            return g * 0.0
+        return g - y.exp() * g.sum(ctx.dim, keepdim=True)
+
+    @staticmethod
+    def backward_array(ctx, g):
+        (y,) = ctx.saved_tensors
+        y = y._data
+        if y.ndim == 0:
+            return g * 0
+        return g - np.exp(y) * g.sum(axis=ctx.dim, keepdims=True)
+
+
+# -- classification losses on (N, C, d1, ...) inputs with (N, d1, ...) class-index targets -------------------
+
+def _reduce_array(loss, reduction: str, total):
+    """Reduce per-sample losses; 'mean' divides by `total` (the summed weights of the counted samples)."""
+    if reduction == "none":
+        return loss
+    s = loss.sum(keepdims=True).reshape(())
+    return s if reduction == "sum" else s / total
+
+
+def _targets(t, n_classes: int, ignore_index: int):
+    """(clipped targets usable as indices, mask of counted targets); IndexError for out-of-range ones."""
+    valid = t != ignore_index
+    bad = valid & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        raise IndexError(f"Target {int(t[bad].ravel()[0])} is out of bounds.")
+    return np.where(valid, t, 0).astype(np.intp, copy=False), valid
+
+
+def _sample_weights(weight, tc, valid, dtype):
+    """weight[target] per sample (1 without weights), 0 for ignored samples."""
+    if weight is None:
+        return valid.astype(dtype)
+    return np.where(valid, weight[tc], dtype.type(0))
+
+
+def _upstream(g, reduction: str, total):
+    """The gradient reaching each sample's loss (array or Tensor), shaped to broadcast against
+    (N, C, d1, ...)."""
+    if reduction == "none":
+        return g.reshape(tuple(g.shape[:1]) + (1,) + tuple(g.shape[1:]))
+    return g if reduction == "sum" else g / total
+
+
+def _class_shape(ndim: int, n_classes: int) -> tuple:
+    return (1, n_classes) + (1,) * (ndim - 2)
+
+
+@quiet_op
+class CrossEntropy(Op):
+    """-sum_c q_c * weight_c * log_softmax(x)_c for class-index targets, in one node: q is the one-hot
+    target mixed with the uniform distribution by label_smoothing; ignored targets count for nothing;
+    'mean' divides by the summed weights of the counted targets (as nll_loss does)."""
+
+    _name = "NllLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, target, weight, *, reduction, ignore_index, label_smoothing):
+        n_classes = x.shape[1]
+        tc, valid = _targets(target, n_classes, ignore_index)
+        idx = tc[:, None]
+        z = _shifted(x, 1)
+        zt = np.take_along_axis(z, idx, axis=1)[:, 0]
+        eps = label_smoothing
+        if eps > 0:
+            zsum = (z if weight is None else z * weight.reshape(_class_shape(x.ndim, n_classes))).sum(axis=1)
+        e = np.exp(z, out=z)
+        s = e.sum(axis=1)
+        lse = np.log(s)
+        wt = _sample_weights(weight, tc, valid, x.dtype)
+        loss = wt * (lse - zt)
+        sum_w = x.dtype.type(n_classes) if weight is None else weight.sum()
+        if eps > 0:
+            smooth = valid * (sum_w * lse - zsum)
+            loss = loss * x.dtype.type(1 - eps) + smooth * x.dtype.type(eps / n_classes)
+        total = wt.sum(keepdims=True).reshape(()) if reduction == "mean" else None
+        ctx.save_for_backward(x)
+        ctx.parts = (e, s, idx, valid, wt, weight, sum_w, total)
+        ctx.reduction, ctx.eps = reduction, eps
+        return _reduce_array(loss, reduction, total).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def _coefficients(ctx, dtype, n_classes):
+        """(a, b_t, b_c): a sample's gradient is gi * (p * a - b_t * onehot(target) - b_c * weight)."""
+        _, _, _, valid, wt, weight, sum_w, _ = ctx.parts
+        eps = ctx.eps
+        t = dtype.type
+        if eps == 0:
+            return wt, wt, None
+        smooth = valid * t(eps / n_classes)
+        return wt * t(1 - eps) + smooth * sum_w, wt * t(1 - eps), smooth
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        e, _, idx, _, _, weight, _, total = ctx.parts
+        xd = x._data
+        n_classes = xd.shape[1]
+        a, bt, bc = CrossEntropy._coefficients(ctx, xd.dtype, n_classes)
+        dense = np.zeros_like(xd)
+        np.put_along_axis(dense, idx, bt[:, None], axis=1)
+        if bc is not None:
+            w = np.ones(n_classes, xd.dtype) if weight is None else weight
+            dense += bc[:, None] * w.reshape(_class_shape(xd.ndim, n_classes))
+        gi = _upstream(g, ctx.reduction, None if total is None else _make(total))
+        p = Softmax.apply(x, dim=1)
+        return p * (gi * _make(a[:, None])) - gi * _make(dense), None, None
+
+    @staticmethod
+    def backward_array(ctx, g):
+        e, s, idx, _, _, weight, _, total = ctx.parts
+        n_classes = e.shape[1]
+        a, bt, bc = CrossEntropy._coefficients(ctx, e.dtype, n_classes)
+        gi = _upstream(g, ctx.reduction, total)
+        out = e * (gi * (a / s)[:, None])
+        at_t = np.take_along_axis(out, idx, axis=1)
+        np.put_along_axis(out, idx, at_t - gi * bt[:, None], axis=1)
+        if bc is not None:
+            w = 1 if weight is None else weight.reshape(_class_shape(e.ndim, n_classes))
+            out -= gi * bc[:, None] * w
+        return out, None, None
+
+
+@quiet_op
+class NllLoss(Op):
+    """-weight[target] * x[target] per sample (x holds log-probabilities along dim 1)."""
+
+    @staticmethod
+    def forward(ctx, x, target, weight, *, reduction, ignore_index):
+        tc, valid = _targets(target, x.shape[1], ignore_index)
+        idx = tc[:, None]
+        wt = _sample_weights(weight, tc, valid, x.dtype)
+        loss = -wt * np.take_along_axis(x, idx, axis=1)[:, 0]
+        total = wt.sum(keepdims=True).reshape(()) if reduction == "mean" else None
+        ctx.parts = (x.shape, x.dtype, idx, wt, total)
+        ctx.reduction = reduction
+        return _reduce_array(loss, reduction, total).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def _dense(ctx):
+        shape, dtype, idx, wt, _ = ctx.parts
+        d = np.zeros(shape, dtype)
+        np.put_along_axis(d, idx, -wt[:, None], axis=1)
+        return d
+
+    @staticmethod
+    def backward(ctx, g):
+        total = ctx.parts[4]
+        gi = _upstream(g, ctx.reduction, None if total is None else _make(total))
+        return gi * _make(NllLoss._dense(ctx)), None, None
+
+    @staticmethod
+    def backward_array(ctx, g):
+        total = ctx.parts[4]
+        gi = _upstream(g, ctx.reduction, total)
+        return NllLoss._dense(ctx) * gi, None, None
+
+
+# -- public functions -------------------------------------------------------------------------------------
+
+def _softmax_like(op, input: Tensor, dim, dtype) -> Tensor:
+    if dtype is not None:
+        input = input.to(dtype)
+    if dim is None:
+        raise TypeError("softmax() missing required argument 'dim'")
+    return op.apply(input, dim=wrap_dim(int(dim), input._data.ndim))
+
+
+def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
+    """exp(x) / sum(exp(x)) along dim (computed in `dtype` when given)."""
+    return _softmax_like(Softmax, input, dim, dtype)
+
+
+def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
+    """log(softmax(x)) along dim, computed stably (computed in `dtype` when given)."""
+    return _softmax_like(LogSoftmax, input, dim, dtype)
