@@ -11,6 +11,7 @@ from .backend.dtypes import *
 from .backend.dtypes import dtype, finfo, get_default_dtype, iinfo, promote_types, set_default_dtype
 from ._creation import *
 from .random import *
+from ._printing import *
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from .autograd.grad_mode import (
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,

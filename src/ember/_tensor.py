@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import warnings
 import weakref
 from typing import Any
 
@@ -81,20 +82,10 @@ class Tensor:
     __array_ufunc__ = None  # make NumPy defer to our reflected operators (ndarray * Tensor -> Tensor)
     _default_dtype = None  # FloatTensor & co. pin one
 
-    def __new__(cls, *args, device=None, dtype=None):
+    def __new__(cls, *args, device=None):
         from . import _creation
 
-        dt = dtype or cls._default_dtype or _dt.get_default_dtype()
-        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
-            data = args[0]
-            if isinstance(data, Tensor):
-                return data if dtype is None else data.to(dt)
-            arr = _creation.to_array(data, dt, device)
-        else:
-            arr = _creation.empty_array(_normalize_size(args), dt, device)
-        self = object.__new__(Tensor if isinstance(cls, _TypedTensorMeta) else cls)
-        Tensor._init(self, arr)
-        return self
+        return _creation.legacy_new(cls, args, device)
 
     @staticmethod
     def _init(self, arr, rg=False, fn=None, nr=0, version=None) -> None:
@@ -199,17 +190,58 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:  # noqa: N802
+        if self._data.ndim > 2:
+            warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+                          "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+                          "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` "
+                          "to reverse the dimensions of a tensor.", UserWarning, stacklevel=2)
         return self.permute(*range(self._data.ndim - 1, -1, -1))
 
     @property
     def mT(self) -> Tensor:  # noqa: N802
+        return self._matrix_transpose("mT")
+
+    @property
+    def mH(self) -> Tensor:  # noqa: N802
+        return self._matrix_transpose("mH")
+
+    def _matrix_transpose(self, name: str) -> Tensor:
         if self._data.ndim < 2:
-            raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got "
+            raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of matrices. Got "
                                f"{self._data.ndim}-D tensor.")
         return self.transpose(-2, -1)
 
-    H = T
-    mH = mT
+    @property
+    def H(self) -> Tensor:  # noqa: N802
+        n = self._data.ndim
+        if n == 2 or n == 0:
+            return self.permute(*range(n - 1, -1, -1))
+        hint = ". For batches of matrices, consider using tensor.mH" if n > 2 else ""
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {n}-D tensor{hint}")
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
+
+    def get_device(self) -> int:
+        return -1 if type(self._data) is np.ndarray else self.device.index or 0
+
+    def is_shared(self) -> bool:
+        return False
+
+    def is_pinned(self) -> bool:
+        return False
+
+    is_meta = is_quantized = is_nested = is_mkldnn = False
+
+    def dim_order(self) -> tuple:
+        """Dims from outermost to innermost in memory (strides descending)."""
+        st = self._data.strides
+        return tuple(sorted(range(self._data.ndim), key=lambda d: -st[d]))
 
     # -- autograd state ---------------------------------------------------------------------------
     @property
@@ -378,18 +410,20 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
-    def _scalar(self, what: str):
+    def item(self) -> Any:
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
         return self._data.reshape(()).item()
 
-    def item(self) -> Any:
-        return self._scalar("item")
+    def _scalar(self, what: str):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.reshape(()).item()
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            many = "no" if self._data.size == 0 else "more than one"
-            raise RuntimeError(f"Boolean value of Tensor with {many} values is ambiguous")
+            many = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {many} is ambiguous")
         return bool(self._data.reshape(()).item())
 
     def __float__(self) -> float:
@@ -424,6 +458,9 @@ class Tensor:
         return self._data if type(self._data) is np.ndarray else self._data.get()
 
     def __array__(self, dtype=None, copy=None):
+        if self._rg:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                               "instead.")
         arr = self._host()
         return arr if dtype is None else arr.astype(dtype)
 
@@ -433,7 +470,7 @@ class Tensor:
     def __repr__(self, *, tensor_contents=None) -> str:
         from ._printing import tensor_repr
 
-        return tensor_repr(self)
+        return tensor_repr(self, tensor_contents)
 
     def __format__(self, spec: str) -> str:
         if self._data.ndim == 0:
@@ -464,7 +501,12 @@ class Tensor:
         if dtype is None:
             return _TYPE_NAMES[self.dtype]
         if isinstance(dtype, str):
-            dtype = {v: k for k, v in _TYPE_NAMES.items()}[dtype]
+            cuda = dtype.startswith("torch.cuda.")
+            by_name = {v: k for k, v in _TYPE_NAMES.items()}
+            key = dtype.replace("torch.cuda.", "torch.")
+            if key not in by_name:
+                raise ValueError(f"invalid type: '{dtype}'")
+            return self.to(by_name[key], device="cuda") if cuda else self.to(by_name[key])
         elif isinstance(dtype, type) and issubclass(dtype, Tensor):
             dtype = dtype._default_dtype
         return self.to(dtype)

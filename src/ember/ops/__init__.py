@@ -1,6 +1,7 @@
 """ember's differentiable ops, one family per module; each Function's forward and backward side by side."""
 
+from .. import random as _random
 from . import conversion, elementwise, indexing, linalg, reduce, shape
 
 # the modules whose METHODS / INPLACE names become Tensor methods (see _tensor._bind_methods)
-MODULES = (conversion, elementwise, reduce, shape, indexing, linalg)
+MODULES = (conversion, elementwise, reduce, shape, indexing, linalg, _random)

@@ -22,7 +22,7 @@ class Op(Function):
 def _key(x):
     if isinstance(x, np.ndarray) or hasattr(x, "__cuda_array_interface__"):
         return (x.dtype, x.ndim == 0)
-    if isinstance(x, (bool, np.bool_)):
+    if isinstance(x, bool):
         return 0
     if isinstance(x, (int, np.integer)):
         return 1

@@ -18,8 +18,8 @@ METHODS = ("clone", "contiguous", "to", "copy_", "fill_", "zero_", "new_tensor",
 
 class Clone(Op):
     @staticmethod
-    def forward(ctx, x, memory_format=None):
-        return x.copy()
+    def forward(ctx, x, order="K"):
+        return x.copy(order=order)  # clone keeps dense strides as PyTorch does; contiguous asks for "C"
 
     @staticmethod
     def backward(ctx, g):
@@ -67,7 +67,7 @@ def clone(input: Tensor, *, memory_format=None) -> Tensor:
 def contiguous(self: Tensor, memory_format=None) -> Tensor:
     if self._data.flags.c_contiguous:
         return self
-    return Clone.apply(self)
+    return Clone.apply(self, "C")
 
 
 def _parse_to(args, kwargs):
