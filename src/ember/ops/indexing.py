@@ -115,7 +115,7 @@ def _check_int_index(arr, size: int, dim: int) -> None:
         raise IndexError(f"index {int(bad)} is out of bounds for dimension {dim} with size {size}")
 
 
-def parse_index(shape: tuple, idx):
+def parse_index(shape: tuple, idx) -> tuple:
     """Split an index into (basic, adv, name): `x[basic]` is a NumPy view, `adv` None or a tuple of
     full slices and int arrays for that view; `name` is the grad_fn name of a basic-only index."""
     single_slice = type(idx) is slice
@@ -486,9 +486,9 @@ def _as_1d(a):
     return a if a.ndim else a.reshape(1)
 
 
-def _check_index_dtype(index: Tensor, msg: str, dtypes=(np.int64, np.int32), exc=RuntimeError) -> None:
-    if index._data.dtype not in dtypes:
-        raise exc(msg)
+def _check_index_dtype(index: Tensor, msg: str) -> None:
+    if index._data.dtype not in (np.int64, np.int32):
+        raise RuntimeError(msg)
 
 
 def _check_bounds(idx, size: int, dim: int) -> None:
@@ -769,9 +769,9 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
 
 # -- index_* along one dim ---------------------------------------------------------------------------
 
-def _vector_index(index: Tensor, op: str, exc=IndexError):
+def _vector_index(index: Tensor, op: str):
     if index.dim() > 1:
-        raise exc(f"{op}(): Index is supposed to be a vector")
+        raise IndexError(f"{op}(): Index is supposed to be a vector")
     return index._data.reshape(-1)
 
 
@@ -832,7 +832,7 @@ class IndexAdd(Op):
         return g, None, None, gs, None
 
 
-def _index_source_checks(op: str, input: Tensor, dim: int, idx, source: Tensor) -> None:
+def _index_source_checks(input: Tensor, dim: int, source: Tensor) -> None:
     x, s = _as_1d(input._data), _as_1d(source._data)
     if s.ndim != x.ndim or any(a != b for k, (a, b) in enumerate(zip(x.shape, s.shape)) if k != dim):
         raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified "
@@ -852,7 +852,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     if idx.size != n:
         raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to "
                            f"source.size(dim): ({n}), for dim: {dim}")
-    _index_source_checks("index_add_", input, dim, idx, source)
+    _index_source_checks(input, dim, source)
     size = _as_1d(input._data).shape[dim]
     if idx.size and (idx.min() < 0 or idx.max() >= size):
         if input.ndim <= 1:
@@ -892,7 +892,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
     if idx.size != n:
         raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to source.size(dim) "
                          f"({n})")
-    _index_source_checks("index_copy_", input, dim, idx, source)
+    _index_source_checks(input, dim, source)
     size = _as_1d(input._data).shape[dim]
     if idx.size and (idx.min() < 0 or idx.max() >= size):
         bad = idx[np.argmax((idx < 0) | (idx >= size))]
@@ -1190,7 +1190,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     return gather(input.expand(b_in), dim, indices.expand(b_idx))
 
 
-def nonzero(input: Tensor, *, out=None, as_tuple: bool = False):
+def nonzero(input: Tensor, *, out=None, as_tuple: bool = False) -> Tensor | tuple:
     """Coordinates of the nonzero entries: an (n, ndim) int64 tensor, or a tuple of 1-D tensors."""
     x = input._data
     if as_tuple:
@@ -1199,6 +1199,7 @@ def nonzero(input: Tensor, *, out=None, as_tuple: bool = False):
 
 
 def argwhere(input: Tensor) -> Tensor:
+    """The (n, ndim) coordinates of the nonzero entries (same as nonzero)."""
     return nonzero(input)
 
 

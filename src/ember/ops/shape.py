@@ -192,6 +192,7 @@ def view(self: Tensor, *shape) -> Tensor:
 
 
 def view_as(self: Tensor, other: Tensor) -> Tensor:
+    """view with other's shape."""
     return view(self, other.shape)
 
 
@@ -204,6 +205,7 @@ def reshape(input: Tensor, *shape) -> Tensor:
 
 
 def reshape_as(self: Tensor, other: Tensor) -> Tensor:
+    """reshape to other's shape."""
     return reshape(self, other.shape)
 
 
@@ -221,6 +223,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def ravel(input: Tensor) -> Tensor:
+    """The tensor as 1-D (a view when possible)."""
     return reshape(input, (-1,))
 
 
@@ -288,6 +291,7 @@ class Unsqueeze(Op):
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    """A view with a size-1 dim inserted at dim."""
     d = wrap_dim(dim, input._data.ndim + 1)
     return make_view(Unsqueeze.apply(input, d), input, lambda b: unsqueeze(b, d))
 
@@ -431,10 +435,12 @@ def expand(self: Tensor, *sizes) -> Tensor:
 
 
 def expand_as(self: Tensor, other: Tensor) -> Tensor:
+    """expand to other's shape."""
     return expand(self, other.shape)
 
 
 def broadcast_to(input: Tensor, size) -> Tensor:
+    """expand to size (a broadcast view)."""
     return expand(input, _size((size,)))
 
 
@@ -576,12 +582,14 @@ def flip(input: Tensor, *dims) -> Tensor:
 
 
 def fliplr(input: Tensor) -> Tensor:
+    """Reverse dim 1 (needs at least 2 dims)."""
     if input._data.ndim < 2:
         raise RuntimeError("Input must be >= 2-d.")
     return flip(input, (1,))
 
 
 def flipud(input: Tensor) -> Tensor:
+    """Reverse dim 0 (needs at least 1 dim)."""
     if input._data.ndim < 1:
         raise RuntimeError("Input must be >= 1-d.")
     return flip(input, (0,))
@@ -799,14 +807,17 @@ def _split_nd(input: Tensor, ios, dim: int, name: str, need: int) -> tuple:
 
 
 def hsplit(input: Tensor, indices_or_sections) -> tuple:
+    """tensor_split along dim 1 (dim 0 for 1-D tensors); sections must divide the size."""
     return _split_nd(input, indices_or_sections, 1 if input._data.ndim > 1 else 0, "hsplit", 1)
 
 
 def vsplit(input: Tensor, indices_or_sections) -> tuple:
+    """tensor_split along dim 0 of a tensor with at least 2 dims."""
     return _split_nd(input, indices_or_sections, 0, "vsplit", 2)
 
 
 def dsplit(input: Tensor, indices_or_sections) -> tuple:
+    """tensor_split along dim 2 of a tensor with at least 3 dims."""
     return _split_nd(input, indices_or_sections, 2, "dsplit", 3)
 
 
@@ -940,6 +951,7 @@ concat = cat
 
 
 def concatenate(tensors, axis: int = 0, out=None) -> Tensor:
+    """cat, with NumPy's argument name."""
     return cat(tensors, axis, out=out)
 
 
@@ -991,24 +1003,29 @@ def _atleast(n: int, tensors):
     return out[0] if one else tuple(out)
 
 
-def atleast_1d(*tensors):
+def atleast_1d(*tensors) -> Tensor | tuple:
+    """Each tensor with at least 1 dims (views); one tensor in, one out."""
     return _atleast(1, tensors)
 
 
-def atleast_2d(*tensors):
+def atleast_2d(*tensors) -> Tensor | tuple:
+    """Each tensor with at least 2 dims (views); one tensor in, one out."""
     return _atleast(2, tensors)
 
 
-def atleast_3d(*tensors):
+def atleast_3d(*tensors) -> Tensor | tuple:
+    """Each tensor with at least 3 dims (views); one tensor in, one out."""
     return _atleast(3, tensors)
 
 
 def hstack(tensors, *, out=None) -> Tensor:
+    """Concatenate along dim 1 (dim 0 for 1-D tensors)."""
     ts = [atleast_1d(x) for x in _tensor_list(tensors, "hstack")]
     return cat(ts, 0 if ts and ts[0].dim() == 1 else 1, out=out)
 
 
 def vstack(tensors, *, out=None) -> Tensor:
+    """Concatenate along dim 0, 1-D tensors as rows."""
     return cat([atleast_2d(x) for x in _tensor_list(tensors, "vstack")], 0, out=out)
 
 
@@ -1016,10 +1033,12 @@ row_stack = vstack
 
 
 def dstack(tensors, *, out=None) -> Tensor:
+    """Concatenate along dim 2 (tensors made at least 3-D)."""
     return cat([atleast_3d(x) for x in _tensor_list(tensors, "dstack")], 2, out=out)
 
 
 def column_stack(tensors, *, out=None) -> Tensor:
+    """Concatenate along dim 1, 0-D and 1-D tensors as columns."""
     ts = [reshape(x, (x.numel(), 1)) if x.dim() <= 1 else x for x in _tensor_list(tensors, "column_stack")]
     return cat(ts, 1, out=out)
 
