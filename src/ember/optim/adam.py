@@ -1,94 +1,130 @@
-"""Adam (optionally AMSGrad, decoupled weight decay) and the shared update used by AdamW."""
+"""Adam (optionally AMSGrad, L2 or decoupled weight decay, maximize); AdamW is Adam with decoupled decay."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from .optimizer import Optimizer, Tensor, _check_dense
+from .optimizer import (
+    Optimizer,
+    Tensor,
+    _bump,
+    _check_betas_eps_wd,
+    _check_lr,
+    _dense_grad,
+    _effective_grad,
+    _lerp_,
+    _scalar,
+    _zero_step,
+)
 
 __all__ = ["Adam"]
 
 
-def _check_adam_args(lr, betas, eps, weight_decay) -> None:
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-    if not 0.0 <= betas[0] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-    if not 0.0 <= betas[1] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-
-
 class Adam(Optimizer):
-    def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0, amsgrad: bool = False, *, foreach: bool | None = None,
-                 maximize: bool = False, capturable: bool = False, differentiable: bool = False,
-                 fused: bool | None = None, decoupled_weight_decay: bool = False) -> None:
-        _check_adam_args(lr, betas, eps, weight_decay)
+    """PyTorch's Adam: m, v moving averages of g and g*g; p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)."""
+
+    def __init__(self, params: Iterable, lr: float | Tensor = 1e-3, betas: tuple = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None,
+                 decoupled_weight_decay: bool = False) -> None:
+        if isinstance(lr, Tensor):
+            if foreach and not capturable:
+                raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
+        _check_lr(lr)
+        _check_betas_eps_wd(betas, eps, weight_decay)
+        if not ((isinstance(betas[0], float) and isinstance(betas[1], float))
+                or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))):
+            raise ValueError("betas must be either both floats or both Tensors")
+        for i in (0, 1):
+            if isinstance(betas[i], Tensor):
+                if not capturable and foreach:
+                    raise ValueError(f"betas[{i}] as a Tensor is not supported for capturable=False and "
+                                     "foreach=True")
+                if betas[i].numel() != 1:
+                    raise ValueError(f"Tensor betas[{i}] must be 1-element")
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, foreach=foreach, capturable=capturable,
                         differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
+        if fused:
+            if differentiable:
+                raise RuntimeError("`fused` does not support `differentiable`")
+            if foreach:
+                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("amsgrad", False)
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("capturable", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("decoupled_weight_decay", False)
+            group.setdefault("fused", None)
 
     def step(self, closure: Callable | None = None):
-        """One Adam update, in place on each parameter's array with as few temporaries as possible."""
+        """One Adam update of every parameter with a gradient, in place, cache block by cache block."""
         loss = self._closure_loss(closure)
+        message = "Adam does not support sparse gradients, please consider SparseAdam instead"
         for group in self.param_groups:
-            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            wd, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
+            lr, eps = _scalar(group["lr"]), _scalar(group["eps"])
+            beta1, beta2 = (_scalar(b) for b in group["betas"])
+            wd, amsgrad, maximize = _scalar(group["weight_decay"]), group["amsgrad"], group["maximize"]
             decoupled = group.get("decoupled_weight_decay", False)
             for p in group["params"]:
                 if p._grad is None:
                     continue
-                _check_dense(p, "Adam")
-                g = p._grad._data
-                x = p._data
+                g = _dense_grad(p, message)
                 state = self.state[p]
                 if not state:
-                    state["step"] = Tensor._make(np.zeros((), np.float32))
-                    state["exp_avg"] = Tensor._make(np.zeros_like(x))
-                    state["exp_avg_sq"] = Tensor._make(np.zeros_like(x))
+                    state["step"] = _zero_step()
+                    state["exp_avg"] = Tensor._make(np.zeros_like(p._data))
+                    state["exp_avg_sq"] = Tensor._make(np.zeros_like(p._data))
                     if amsgrad:
-                        state["max_exp_avg_sq"] = Tensor._make(np.zeros_like(x))
-                if maximize:
-                    g = -g
-                if wd != 0:
-                    if decoupled:
-                        x *= 1 - lr * wd
-                    else:
-                        g = g + wd * x
-                step_t = state["step"]._data
-                step_t += 1
-                step = float(step_t)
-                m = state["exp_avg"]._data
-                v = state["exp_avg_sq"]._data
-                # exp_avg.lerp_(grad, 1 - beta1), exp_avg_sq = beta2 * v + (1 - beta2) * g * g
-                t = g - m
-                t *= 1 - beta1
-                m += t
-                v *= beta2
-                np.multiply(g, g, out=t)
-                t *= 1 - beta2
-                v += t
+                        state["max_exp_avg_sq"] = Tensor._make(np.zeros_like(p._data))
+                step = _bump(state)
                 bias1 = 1 - beta1 ** step
-                bias2_sqrt = math.sqrt(1 - beta2 ** step)
+                bias2_sqrt = (1 - beta2 ** step) ** 0.5
+                kernel = _adam_kernel(lr, beta1, beta2, eps, wd, decoupled, maximize, amsgrad,
+                                      lr / bias1, bias2_sqrt)
+                arrays = [p._data, g, state["exp_avg"]._data, state["exp_avg_sq"]._data]
                 if amsgrad:
-                    vmax = state["max_exp_avg_sq"]._data
-                    np.maximum(vmax, v, out=vmax)
-                    np.sqrt(vmax, out=t)
-                else:
-                    np.sqrt(v, out=t)
-                t /= bias2_sqrt
-                t += eps
-                np.divide(m, t, out=t)
-                t *= -lr / bias1
-                x += t
+                    arrays.append(state["max_exp_avg_sq"]._data)
+                self._blocked(kernel, arrays, 2)
                 p._version[0] += 1
         return loss
+
+
+def _adam_kernel(lr: float, beta1: float, beta2: float, eps: float, wd: float, decoupled: bool,
+                 maximize: bool, amsgrad: bool, step_size: float, bias2_sqrt: float) -> Callable:
+    """The update of one block: PyTorch's single-tensor order of operations, on preallocated arrays."""
+    l2 = 0.0 if decoupled else wd
+    decay = 1 - lr * wd if decoupled and wd != 0 else None
+
+    def kernel(x, g, m, v, *rest):
+        vmax, t, u = rest if amsgrad else (None, *rest)
+        if decay is not None:
+            x *= decay
+        g = _effective_grad(x, g, l2, maximize, u)
+        _lerp_(m, g, 1 - beta1, t)
+        v *= beta2
+        np.multiply(g, g, out=t)
+        t *= 1 - beta2
+        v += t
+        if amsgrad:
+            np.maximum(vmax, v, out=vmax)
+            np.sqrt(vmax, out=t)
+        else:
+            np.sqrt(v, out=t)
+        t /= bias2_sqrt
+        t += eps
+        np.divide(m, t, out=t)
+        t *= -step_size
+        x += t
+    return kernel
+

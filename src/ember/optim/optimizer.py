@@ -1,25 +1,37 @@
-"""The Optimizer contract: param_groups, state, zero_grad, step(closure), state_dict/load_state_dict."""
+"""The Optimizer contract: param_groups, state, hooks, zero_grad, step(closure), state_dict/load_state_dict.
+
+Subclasses update parameters in place on their arrays (`p._data`) from the gradients' arrays
+(`p._grad._data`) and bump the parameters' version counters. `_blocked` runs an update kernel over
+cache-sized blocks of contiguous arrays, so that the several NumPy passes a kernel makes re-read data from
+cache instead of memory.
+"""
 
 from __future__ import annotations
 
+import functools
+import itertools
 import warnings
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from copy import deepcopy
-from itertools import chain
 from typing import Any
 
 import numpy as np
 
 from .. import _tensor
+from ..autograd.grad_mode import enable_grad
+from ..backend import dtypes as _dt
 
 Tensor = _tensor.Tensor
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
+
+# bytes of one array a kernel works on at a time: the 4-7 arrays of an update stay well inside L2
+_BLOCK_BYTES = 1 << 17
 
 
 class _Required:
-    """Marks an option with no default (SGD's lr in older PyTorch)."""
+    """Marks an option with no default (a group must then set it)."""
 
     def __repr__(self) -> str:
         return "<required parameter>"
@@ -28,16 +40,91 @@ class _Required:
 required = _Required()
 
 
+class _HookHandle:
+    """Handle returned by the register_* hook methods: `remove()` unregisters the hook."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks: OrderedDict) -> None:
+        self.hooks = hooks
+        self.id = next(_HookHandle._ids)
+
+    def remove(self) -> None:
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self) -> _HookHandle:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+_global_step_pre_hooks: OrderedDict = OrderedDict()
+_global_step_post_hooks: OrderedDict = OrderedDict()
+
+
+def register_optimizer_step_pre_hook(hook: Callable) -> _HookHandle:
+    """hook(optimizer, args, kwargs) runs before every optimizer's step; it may return (args, kwargs)."""
+    handle = _HookHandle(_global_step_pre_hooks)
+    _global_step_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_optimizer_step_post_hook(hook: Callable) -> _HookHandle:
+    """hook(optimizer, args, kwargs) runs after every optimizer's step."""
+    handle = _HookHandle(_global_step_post_hooks)
+    _global_step_post_hooks[handle.id] = hook
+    return handle
+
+
+def _typename(obj: Any) -> str:
+    """torch.typename: 'torch.FloatTensor' for tensors, the qualified class name otherwise."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    cls = type(obj)
+    module = cls.__module__
+    return cls.__qualname__ if module in ("builtins", None) else f"{module}.{cls.__qualname__}"
+
+
+def _hooked_step(step: Callable) -> Callable:
+    """Wrap a class's step so that the global and per-optimizer step hooks run around it."""
+
+    @functools.wraps(step)
+    def wrapper(self, *args, **kwargs):
+        if not (_global_step_pre_hooks or self._optimizer_step_pre_hooks or
+                _global_step_post_hooks or self._optimizer_step_post_hooks):
+            return step(self, *args, **kwargs)
+        for hook in itertools.chain(list(_global_step_pre_hooks.values()),
+                                    list(self._optimizer_step_pre_hooks.values())):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if isinstance(result, tuple) and len(result) == 2:
+                    args, kwargs = result
+                else:
+                    raise RuntimeError(f"{step} must return None or a tuple of (new_args, new_kwargs), "
+                                       f"but got {result}.")
+        out = step(self, *args, **kwargs)
+        for hook in itertools.chain(list(self._optimizer_step_post_hooks.values()),
+                                    list(_global_step_post_hooks.values())):
+            hook(self, args, kwargs)
+        return out
+
+    wrapper.hooked = True
+    return wrapper
+
+
 class Optimizer:
-    """Base class: subclasses set `defaults` and implement `step`, updating parameters' arrays in place."""
+    """Base class of all optimizers: subclasses set `defaults` and implement `step`."""
 
     def __init__(self, params: Iterable, defaults: dict) -> None:
         self.defaults = defaults
-        self.state: defaultdict = defaultdict(dict)
-        self.param_groups: list[dict] = []
+        self._init_hooks()
+        self._patch_step_function()
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or "
-                            f"dicts, but got {params.type()}")
+                            f"dicts, but got {_typename(params)}")
+        self.state: defaultdict = defaultdict(dict)
+        self.param_groups: list[dict] = []
         param_groups = list(params)
         if len(param_groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -46,11 +133,26 @@ class Optimizer:
         for group in param_groups:
             self.add_param_group(group)
 
+    def _init_hooks(self) -> None:
+        for name in ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks",
+                     "_optimizer_state_dict_pre_hooks", "_optimizer_state_dict_post_hooks",
+                     "_optimizer_load_state_dict_pre_hooks", "_optimizer_load_state_dict_post_hooks"):
+            if name not in self.__dict__:
+                setattr(self, name, OrderedDict())
+
+    def _patch_step_function(self) -> None:
+        cls = type(self)
+        if not getattr(cls.step, "hooked", False):
+            cls.step = _hooked_step(cls.step)
+
     def __getstate__(self) -> dict:
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        self._init_hooks()
+        self._patch_step_function()
+        self.defaults.setdefault("differentiable", False)
 
     def __repr__(self) -> str:
         lines = [self.__class__.__name__ + " ("]
@@ -62,41 +164,89 @@ class Optimizer:
         lines.append(")")
         return "\n".join(lines)
 
+    # -- hooks -----------------------------------------------------------------------------------------
+    def _register(self, hooks: OrderedDict, hook: Callable, prepend: bool = False) -> _HookHandle:
+        handle = _HookHandle(hooks)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_step_pre_hook(self, hook: Callable) -> _HookHandle:
+        """hook(optimizer, args, kwargs) runs before this optimizer's step; may return (args, kwargs)."""
+        return self._register(self._optimizer_step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook: Callable) -> _HookHandle:
+        """hook(optimizer, args, kwargs) runs after this optimizer's step."""
+        return self._register(self._optimizer_step_post_hooks, hook)
+
+    def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> _HookHandle:
+        """hook(optimizer) runs before state_dict() builds its result."""
+        return self._register(self._optimizer_state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> _HookHandle:
+        """hook(optimizer, state_dict) runs on state_dict()'s result and may return a replacement."""
+        return self._register(self._optimizer_state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> _HookHandle:
+        """hook(optimizer, state_dict) runs before loading and may return a replacement state_dict."""
+        return self._register(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> _HookHandle:
+        """hook(optimizer) runs after load_state_dict()."""
+        return self._register(self._optimizer_load_state_dict_post_hooks, hook, prepend)
+
+    # -- parameter groups ------------------------------------------------------------------------------
     def add_param_group(self, param_group: dict) -> None:
         """Add a group of parameters with its own options (missing ones come from `defaults`)."""
         if not isinstance(param_group, dict):
-            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
         params = param_group["params"]
         if isinstance(params, Tensor):
-            param_group["params"] = [params]
+            params = [params]
         elif isinstance(params, set):
             raise TypeError("optimizer parameters need to be organized in ordered collections, but the "
                             "ordering of tensors in sets will change between runs. Please use a list "
                             "instead.")
         else:
-            param_group["params"] = list(params)
-        for p in param_group["params"]:
+            params = list(params)
+        # named_parameters() gives (name, tensor) pairs: PyTorch keeps the names in 'param_names'
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        params = [p[1] if isinstance(p, tuple) else p for p in params]
+        param_group["params"] = params
+        if names:
+            if len(names) != len(params):
+                raise ValueError("all optimizer params should be with/without names. Some param names are "
+                                 "missing")
+            param_group["param_names"] = names
+        for p in params:
             if not isinstance(p, Tensor):
-                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
-                                f"{type(p).__module__}.{type(p).__name__}")
-            if not p.is_leaf:
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is "
+                                + _typename(p))
+            if not self.defaults.get("differentiable", None) and not (p.is_leaf or p.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
         for name, default in self.defaults.items():
             if default is required and name not in param_group:
                 raise ValueError(f"parameter group didn't specify a value of required optimization "
                                  f"parameter {name}")
             param_group.setdefault(name, default)
-        params = param_group["params"]
         if len(params) != len({id(p) for p in params}):
             warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, this "
                           "will cause an error; see github.com/pytorch/pytorch/issues/40967 for more "
                           "information", stacklevel=3)
-        seen = {id(p) for group in self.param_groups for p in group["params"]}
-        if seen & {id(p) for p in params}:
+        seen: set = set()
+        for group in self.param_groups:
+            seen.update(id(p) for p in group["params"])
+            if ("param_names" in param_group) != ("param_names" in group):
+                which = "with names" if "param_names" in param_group else "without names"
+                raise ValueError("all optimizer param groups should be with/without names. cannot add param "
+                                 f"group {which} to the optimizer")
+        if not seen.isdisjoint(id(p) for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(param_group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of all parameters: to None (default) or to zeros in place."""
         for group in self.param_groups:
             for p in group["params"]:
                 g = p._grad
@@ -104,45 +254,59 @@ class Optimizer:
                     continue
                 if set_to_none:
                     p._grad = None
+                    continue
+                if g.grad_fn is not None:
+                    g.detach_()
                 else:
-                    if g.grad_fn is not None:
-                        g = p._grad = g.detach()
+                    g._rg = False
+                if g.is_sparse:
+                    g._idx = g._idx[:, :0]
+                    g._data = g._data[:0]
+                    g._coalesced = True
+                else:
                     g._data[...] = 0
-                    g._version[0] += 1
+                g._version[0] += 1
 
     def step(self, closure: Callable | None = None):
+        """One optimization step; returns the closure's loss when a closure is given."""
         raise NotImplementedError
 
-    def _closure_loss(self, closure):
-        if closure is None:
-            return None
-        from ..autograd.grad_mode import enable_grad
-
-        with enable_grad():
-            return closure()
-
-    # -- state_dict ----------------------------------------------------------------------------------
+    # -- state_dict --------------------------------------------------------------------------------------
     def state_dict(self) -> dict:
-        """{'state': {index: {...}}, 'param_groups': [{..., 'params': [indices]}]}, as PyTorch packs it."""
+        """{'state': {index: {...}}, 'param_groups': [{..., 'params': [indices]}]}, as PyTorch packs it.
+
+        The state's tensors are the optimizer's own (not copies), as in PyTorch.
+        """
+        for hook in self._optimizer_state_dict_pre_hooks.values():
+            hook(self)
         index: dict = {}
         start = 0
         groups = []
         for group in self.param_groups:
             packed = {k: v for k, v in group.items() if k != "params"}
-            ids = []
-            for p in group["params"]:
-                if id(p) not in index:
-                    index[id(p)] = start
-                    start += 1
-                ids.append(index[id(p)])
-            packed["params"] = ids
+            for i, p in enumerate(group["params"], start):
+                index.setdefault(id(p), i)
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            start += len(packed["params"])
             groups.append(packed)
-        state = {index[id(p)]: v for p, v in self.state.items() if id(p) in index}
-        return {"state": state, "param_groups": groups}
+        state = {(index[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
+        result = {"state": state, "param_groups": groups}
+        for hook in self._optimizer_state_dict_post_hooks.values():
+            replaced = hook(self, result)
+            if replaced is not None:
+                result = replaced
+        return result
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Load options and per-parameter state; tensors are copied to each parameter's dtype/device."""
+        """Load options and per-parameter state (copied to each parameter's dtype and device).
+
+        Tensors may be ember tensors, NumPy arrays or any array object (a PyTorch state_dict loads as is).
+        """
         state_dict = state_dict.copy()
+        for hook in self._optimizer_load_state_dict_pre_hooks.values():
+            replaced = hook(self, state_dict)
+            if replaced is not None:
+                state_dict = replaced
         groups = self.param_groups
         saved_groups = deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
@@ -150,39 +314,169 @@ class Optimizer:
         if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
             raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
                              "optimizer's group")
-        id_map = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
-                          chain.from_iterable(g["params"] for g in groups)))
+        id_map = dict(zip(itertools.chain.from_iterable(g["params"] for g in saved_groups),
+                          itertools.chain.from_iterable(g["params"] for g in groups)))
         state: defaultdict = defaultdict(dict)
         for k, v in state_dict["state"].items():
             if k in id_map:
-                param = id_map[k]
-                state[param] = {key: _cast_state(param, key, val) for key, val in v.items()}
+                state[id_map[k]] = _cast_state(id_map[k], v)
             else:
                 state[k] = v
         new_groups = []
         for group, saved in zip(groups, saved_groups):
             saved["params"] = group["params"]
+            if "param_names" in group and "param_names" not in saved:
+                saved["param_names"] = group["param_names"]
             new_groups.append(saved)
-        self.state = state
-        self.param_groups = new_groups
+        self.__setstate__({"state": state, "param_groups": new_groups})
+        for hook in self._optimizer_load_state_dict_post_hooks.values():
+            hook(self)
+
+    # -- helpers for subclasses --------------------------------------------------------------------------
+    def _closure_loss(self, closure: Callable | None):
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    def _scratch(self, dtype, n: int, count: int) -> list:
+        """`count` reusable work arrays of at least n elements of dtype (kept between steps)."""
+        cache = self.__dict__.setdefault("_scratch_cache", {})
+        bufs = cache.get(dtype)
+        if bufs is None or bufs[0].size < n or len(bufs) < count:
+            size = max(n, bufs[0].size if bufs else 0)
+            bufs = cache[dtype] = [np.empty(size, dtype) for _ in range(max(count, len(bufs or ())))]
+        return bufs
+
+    def _blocked(self, kernel: Callable, arrays: list, n_scratch: int) -> None:
+        """kernel(*views, *scratch) over same-shaped arrays (the parameter's first), block by block.
+
+        Contiguous NumPy arrays are cut into flat blocks of _BLOCK_BYTES so the kernel's passes hit cache;
+        anything else (non-contiguous, other array modules) gets one call with full-size work arrays.
+        """
+        x = arrays[0]
+        if type(x) is np.ndarray and all(a.flags.c_contiguous for a in arrays):
+            n = x.size
+            step = max(1, _BLOCK_BYTES // x.itemsize)
+            flat = [a.reshape(-1) for a in arrays]
+            scratch = self._scratch(x.dtype, min(n, step), n_scratch)[:n_scratch]
+            if n <= step:
+                kernel(*flat, *[s[:n] for s in scratch])
+                return
+            for start in range(0, n, step):
+                stop = min(start + step, n)
+                m = stop - start
+                kernel(*[f[start:stop] for f in flat], *[s[:m] for s in scratch])
+        else:
+            kernel(*arrays, *[np.empty_like(x) for _ in range(n_scratch)])
 
 
-def _cast_state(param: Tensor, key: str, value: Any):
-    """Copy a loaded state tensor (keeping 'step' as it is, like PyTorch keeps it float32)."""
+def _check_lr(lr) -> None:
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def _check_betas_eps_wd(betas, eps, weight_decay) -> None:
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+def _scalar(x) -> float:
+    """A learning rate or other option (float, int, 1-element tensor) as a Python float."""
+    return float(x)
+
+
+def _scalar_dtype():
+    """The dtype of 0-d state such as 'step': float64 when that is the default dtype, else float32."""
+    return np.float64 if _dt.get_default_dtype() is _dt.float64 else np.float32
+
+
+def _zero_step() -> Tensor:
+    return Tensor._make(np.zeros((), _scalar_dtype()))
+
+
+def _bump(state: dict, key: str = "step") -> float:
+    """Add one to a 0-d state tensor in place and return the new value as a float."""
+    t = state[key]
+    if not isinstance(t, Tensor):  # a state_dict from before steps were tensors
+        t = state[key] = Tensor._make(np.array(float(t), _scalar_dtype()))
+    t._data += 1
+    return float(t._data)
+
+
+def _dense_grad(p: Tensor, message: str):
+    """p's gradient array (C-contiguous), or PyTorch's error when the gradient is sparse."""
+    g = p._grad
+    if g.is_sparse:
+        raise RuntimeError(message)
+    arr = g._data
+    if type(arr) is np.ndarray and not arr.flags.c_contiguous:
+        arr = np.ascontiguousarray(arr)
+    return arr
+
+
+def _lerp_(m, g, weight: float, tmp) -> None:
+    """m = lerp(m, g, weight) in place, with the formula PyTorch picks for the weight (tmp: work array)."""
+    if weight < 0.5:
+        np.subtract(g, m, out=tmp)
+        tmp *= weight
+        m += tmp
+    else:
+        np.subtract(m, g, out=tmp)
+        tmp *= 1 - weight
+        np.add(g, tmp, out=m)
+
+
+def _effective_grad(x, g, weight_decay: float, maximize: bool, out):
+    """g (negated when maximizing) plus weight_decay * x; g itself when there is nothing to add."""
+    if weight_decay != 0:
+        np.multiply(x, weight_decay, out=out)
+        if maximize:
+            out -= g
+        else:
+            out += g
+        return out
+    if maximize:
+        return np.negative(g, out=out)
+    return g
+
+
+def _as_array(value):
+    """An array from an ember tensor, a NumPy array or any array object (e.g. a PyTorch tensor)."""
     if isinstance(value, Tensor):
-        if key == "step":
-            return value.detach().clone()
-        return value.detach().to(dtype=param.dtype, device=param.device, copy=True)
-    if hasattr(value, "dtype") and hasattr(value, "shape") and not isinstance(value, np.generic):
-        return _tensor.Tensor._make(np.array(value, dtype=param._data.dtype))
-    return deepcopy(value)
+        return value._data
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a foreign framework's tensor
+        value = value.detach().cpu()
+    return np.array(value)
 
 
-def _params_with_grad(group: dict) -> list:
-    return [p for p in group["params"] if p._grad is not None]
+def _is_array_like(value) -> bool:
+    return isinstance(value, (Tensor, np.ndarray)) or (
+        hasattr(value, "__array__") and hasattr(value, "shape") and hasattr(value, "dtype")
+        and not isinstance(value, np.generic))
 
 
-def _check_dense(p: Tensor, name: str) -> None:
-    if getattr(p._grad, "is_sparse", False):
-        raise RuntimeError(f"{name} does not support sparse gradients, please consider SparseAdam instead")
-
+def _cast_state(param: Tensor, value, key: str | None = None):
+    """A loaded state value as this optimizer keeps it: tensors copied to the parameter's float dtype and
+    device ('step' keeps its dtype, as PyTorch keeps it), containers converted element by element."""
+    if _is_array_like(value):
+        if getattr(value, "is_sparse", False) and isinstance(value, Tensor):
+            return value.clone()
+        arr = _as_array(value)
+        t = Tensor._make(arr).to(device=param.device, copy=True)
+        if key != "step" and param.is_floating_point() and t.dtype is not param.dtype:
+            t = t.to(param.dtype)
+        return t
+    if isinstance(value, dict):
+        return {k: _cast_state(param, v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cast_state(param, v) for v in value)
+    return value

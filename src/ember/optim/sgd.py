@@ -1,57 +1,144 @@
-"""Stochastic gradient descent with momentum, dampening, Nesterov, weight decay and maximize."""
+"""Stochastic gradient descent with momentum, dampening, Nesterov, weight decay and maximize.
+
+Sparse gradients (nn.Embedding(sparse=True)) are supported as in PyTorch: the momentum buffer is then
+sparse too, and weight decay raises PyTorch's add(sparse, dense) error.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from .optimizer import Optimizer, Tensor, _check_dense
+import numpy as np
+
+from .optimizer import Optimizer, Tensor, _effective_grad, _scalar
 
 __all__ = ["SGD"]
 
 
 class SGD(Optimizer):
-    def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
-                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+    """PyTorch's SGD: buf = momentum * buf + (1 - dampening) * g; p -= lr * (g + momentum * buf or buf)."""
+
+    def __init__(self, params: Iterable, lr: float | Tensor = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float | Tensor = 0, nesterov: bool = False, *, maximize: bool = False,
                  foreach: bool | None = None, differentiable: bool = False,
                  fused: bool | None = None) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
             raise ValueError(f"Invalid momentum value: {momentum}")
         if weight_decay < 0.0:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize, foreach=foreach, differentiable=differentiable,
                         fused=fused)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
+        if fused:
+            if differentiable:
+                raise RuntimeError("`fused` does not support `differentiable`")
+            if foreach:
+                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("nesterov", False)
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("differentiable", False)
+            group.setdefault("fused", False)
 
     def step(self, closure: Callable | None = None):
         """One update of every parameter that has a gradient; returns the closure's loss if given."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-            wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
+            lr, momentum, dampening = _scalar(group["lr"]), _scalar(group["momentum"]), group["dampening"]
+            wd, nesterov, maximize = _scalar(group["weight_decay"]), group["nesterov"], group["maximize"]
             for p in group["params"]:
                 if p._grad is None:
                     continue
-                _check_dense(p, "SGD")
-                d = p._grad._data
-                if maximize:
-                    d = -d
-                if wd != 0:
-                    d = d + wd * p._data
-                if momentum != 0:
-                    state = self.state[p]
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        buf = state["momentum_buffer"] = Tensor._make(d.copy())
+                if p._grad.is_sparse:
+                    self._sparse_update(p, lr, momentum, dampening, wd, nesterov, maximize)
+                    p._version[0] += 1
+                    continue
+                g = p._grad._data
+                state = self.state[p] if momentum != 0 else None
+                buf = state.get("momentum_buffer") if state is not None else None
+                if momentum != 0 and buf is None:
+                    # the first step's buffer is the (decayed, signed) gradient itself
+                    if wd != 0 or maximize:
+                        first = _effective_grad(p._data, g, wd, maximize, np.empty_like(g))
                     else:
-                        b = buf._data
-                        b *= momentum
-                        b += d if dampening == 0 else (1 - dampening) * d
-                    d = d + momentum * buf._data if nesterov else buf._data
-                p._data += -lr * d
+                        first = g.copy()
+                    state["momentum_buffer"] = Tensor._make(first)
+                    self._blocked(_first_kernel(lr, momentum, nesterov),
+                                  [p._data, state["momentum_buffer"]._data], 1)
+                elif momentum != 0:
+                    self._blocked(_momentum_kernel(lr, momentum, dampening, wd, nesterov, maximize),
+                                  [p._data, g, buf._data], 2)
+                else:
+                    self._blocked(_plain_kernel(lr, wd, maximize), [p._data, g], 1)
                 p._version[0] += 1
         return loss
+
+    def _sparse_update(self, p: Tensor, lr: float, momentum: float, dampening: float, wd: float,
+                       nesterov: bool, maximize: bool) -> None:
+        from ..sparse import scatter_add_
+
+        d = -p._grad if maximize else p._grad
+        if wd != 0:
+            raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
+        if momentum != 0:
+            state = self.state[p]
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = d.clone()
+            else:
+                # keep the buffer coalesced so that it does not grow by nnz every step
+                buf = (buf * momentum).add(d, alpha=1 - dampening).coalesce()
+            state["momentum_buffer"] = buf
+            d = d.add(buf, alpha=momentum) if nesterov else buf
+        scatter_add_(p._data, d, -lr)
+
+
+def _plain_kernel(lr: float, wd: float, maximize: bool) -> Callable:
+    def kernel(x, g, t):
+        d = _effective_grad(x, g, wd, maximize, t)
+        np.multiply(d, -lr, out=t)
+        x += t
+    return kernel
+
+
+def _first_kernel(lr: float, momentum: float, nesterov: bool) -> Callable:
+    def kernel(x, buf, t):
+        if nesterov:  # d = g + momentum * buf, where buf is g itself on the first step
+            np.multiply(buf, momentum, out=t)
+            t += buf
+            t *= -lr
+        else:
+            np.multiply(buf, -lr, out=t)
+        x += t
+    return kernel
+
+
+def _momentum_kernel(lr: float, momentum: float, dampening: float, wd: float, nesterov: bool,
+                     maximize: bool) -> Callable:
+    def kernel(x, g, buf, t, u):
+        d = _effective_grad(x, g, wd, maximize, u)
+        buf *= momentum
+        if dampening == 0:
+            buf += d
+        else:
+            np.multiply(d, 1 - dampening, out=t)
+            buf += t
+        if nesterov:
+            np.multiply(buf, momentum, out=t)
+            t += d
+            t *= -lr
+        else:
+            np.multiply(buf, -lr, out=t)
+        x += t
+    return kernel
