@@ -413,8 +413,7 @@ class Pinv(Op):
             w, v = np.linalg.eigh(a)
             absw = np.abs(w)
             cut = _tolerance(absw.max(-1, initial=0)[..., None], m, n, atol, rtol, a.dtype)
-            with np.errstate(divide="ignore"):
-                winv = np.where(absw > cut, 1 / np.where(w == 0, 1, w), 0).astype(a.dtype)
+            winv = np.where(absw > cut, 1 / np.where(w == 0, 1, w), 0).astype(a.dtype)
             out = np.matmul(v * winv[..., None, :], np.swapaxes(v, -1, -2))
         else:
             u, s, vh = np.linalg.svd(a, full_matrices=False)
