@@ -153,6 +153,7 @@ def test_errors_match_pytorch(name):
 
 RESULTS = {
     "empty_list": lambda lib, x: x[[]],
+    "range_index": lambda lib, x: (x[range(2)], x[:, range(3, 0, -2)]),
     "list_of_bools": lambda lib, x: x[[True, False, True]],
     "nested_list_is_tuple": lambda lib, x: x[[[0, 1], [1, 2]]],
     "tuple_in_tuple": lambda lib, x: x[(0, 1),],

@@ -89,6 +89,8 @@ def _normalize_item(i):
         return bool(i)
     if isinstance(i, (int, np.integer)):
         return int(i)
+    if isinstance(i, range):
+        return np.arange(i.start, i.stop, i.step, dtype=np.int64)
     if isinstance(i, (list, tuple)):
         if len(i) == 0:
             return np.zeros(0, np.int64)
