@@ -39,32 +39,39 @@ def _spatial_strides(spatial: tuple) -> tuple:
     return tuple(reversed(out))
 
 
-def _running_max(candidates, dtype):
-    """The first maximum over candidate arrays (a NaN wins and the last NaN is kept, as in PyTorch) and the
-    position of the winning candidate."""
+def _running_max(candidates, dtype, count: int):
+    """The first maximum over `count` candidate arrays (a NaN wins and the last NaN is kept, as in PyTorch)
+    and the position of the winning candidate. Masked writes (np.where, copyto) are slow on random masks,
+    so the updates are branch-free arithmetic."""
     best = None
     which = None
     check_nan = dtype.kind == "f"
+    small = np.int8 if count < 128 else np.int32
     for k, v in enumerate(candidates):
         if best is None:
             best = np.array(v, copy=True)
-            which = np.zeros(best.shape, np.int32)
+            which = np.zeros(best.shape, small)
             continue
         m = v > best
         if check_nan:
             m |= np.isnan(v)
-        np.copyto(best, v, where=m)
-        np.copyto(which, k, where=m)
+        np.maximum(best, v, out=best)
+        # which = k where m, else unchanged
+        which += m * (which.dtype.type(k) - which)
     return best, which
 
 
 def max_pool_forward(x, ksize: tuple, geom: Geometry, osize: tuple):
-    """(max over each window, flat index of the maximum within its (n, c) plane)."""
-    nd = len(ksize)
-    spatial = x.shape[2:]
+    """(max over each window, which kernel position won: a small int array shaped like the output)."""
     xp = pad_array(x, geom.pad, _lowest(x.dtype))
     lead = (slice(None), slice(None))
-    out, which = _running_max((xp[lead + sl] for _, sl in _slices(ksize, geom, osize)), x.dtype)
+    views = (xp[lead + sl] for _, sl in _slices(ksize, geom, osize))
+    return _running_max(views, x.dtype, math.prod(ksize))
+
+
+def max_pool_indices(which, spatial: tuple, ksize: tuple, geom: Geometry, osize: tuple):
+    """PyTorch's indices: the flat position of each window's maximum within its (n, c) plane."""
+    nd = len(ksize)
     st = _spatial_strides(spatial)
     offs = np.array([sum(k * d * s for k, d, s in zip(kpos, geom.dilation,
                                                       st)) for kpos in np.ndindex(*ksize)],
@@ -73,7 +80,33 @@ def max_pool_forward(x, ksize: tuple, geom: Geometry, osize: tuple):
     for i in range(nd):
         pos = np.arange(osize[i], dtype=np.int64) * geom.stride[i] - geom.pad[i][0]
         base = base + (pos * st[i]).reshape((-1,) + (1,) * (nd - 1 - i))
-    return out, _like(base, x) + _like(offs, x)[which]
+    flat = np.take(_like(offs, which), which)
+    flat += _like(base, which)
+    return flat
+
+
+def max_pool_scatter(g, which, shape: tuple, ksize: tuple, geom: Geometry, osize: tuple):
+    """The gradient of max pooling: each output's g added at the input position that won its window."""
+    finite = bool(np.isfinite(g).all()) if g.dtype.kind == "f" else True
+
+    def part(kpos):
+        hit = which == which.dtype.type(np.ravel_multi_index(kpos, ksize))
+        # a product is much faster than a masked select; it is exact unless g holds inf or NaN
+        return g * hit if finite else np.where(hit, g, 0)
+
+    return col2im(part, shape, ksize, geom, osize, g.dtype)
+
+
+def max_pool_select(gg, which, ksize: tuple, geom: Geometry, osize: tuple):
+    """The adjoint of max_pool_scatter: gg read at each window's winning position."""
+    ggp = pad_array(gg, geom.pad)
+    lead = (slice(None), slice(None))
+    out = None
+    for kpos, sl in _slices(ksize, geom, osize):
+        hit = which == which.dtype.type(np.ravel_multi_index(kpos, ksize))
+        v = np.where(hit, ggp[lead + sl], 0)
+        out = v if out is None else np.add(out, v, out=out)
+    return out
 
 
 def _like(a, x):
@@ -99,7 +132,8 @@ def adaptive_max_forward(x, osize: tuple):
         return tuple(tabs[i][:, tpos[i]].reshape((-1,) + (1,) * (nd - 1 - i)) for i in range(nd))
 
     lead = (slice(None), slice(None))
-    out, which = _running_max((x[lead + grid(tpos)] for tpos in np.ndindex(*counts)), x.dtype)
+    picks = (x[lead + grid(tpos)] for tpos in np.ndindex(*counts))
+    out, which = _running_max(picks, x.dtype, math.prod(counts))
     st = _spatial_strides(spatial)
     flat = 0
     rem = which
@@ -139,24 +173,59 @@ def gather_flat(x, idx):
 
 
 class MaxPool(Op):
-    """Max pooling over fixed windows; returns (values, flat indices). `_name` is set per rank."""
+    """Max pooling over fixed windows: the values, and with `indices` also PyTorch's flat indices.
+    `_name` is set per rank by the caller."""
 
     @staticmethod
-    def forward(ctx, x, ksize, geom, osize):
-        out, idx = max_pool_forward(x, ksize, geom, osize)
-        ctx.idx = idx
-        ctx.shape = x.shape
-        eff = [d * (k - 1) + 1 for k, d in zip(ksize, geom.dilation)]
-        ctx.unique = all(s >= e for s, e in zip(geom.stride, eff))
-        return out, idx
+    def forward(ctx, x, ksize, geom, osize, indices):
+        out, which = max_pool_forward(x, ksize, geom, osize)
+        ctx.which = which
+        ctx.args = (x.shape, ksize, geom, osize)
+        if indices:
+            return out, max_pool_indices(which, x.shape[2:], ksize, geom, osize)
+        return out
 
     @staticmethod
-    def backward(ctx, g, _):
-        return FlatScatter.apply(g, ctx.idx, ctx.shape, ctx.unique), None, None, None
+    def backward(ctx, g, *_):
+        return MaxPoolScatter.apply(g, ctx.which, *ctx.args), None, None, None, None
 
     @staticmethod
-    def backward_array(ctx, g, _):
-        return scatter_flat(g, ctx.idx, ctx.shape, ctx.unique), None, None, None
+    def backward_array(ctx, g, *_):
+        return max_pool_scatter(g, ctx.which, *ctx.args), None, None, None, None
+
+
+class MaxPoolScatter(Op):
+    """The gradient of MaxPool as a function of the output gradient (linear, for double backward)."""
+
+    @staticmethod
+    def forward(ctx, g, which, shape, ksize, geom, osize):
+        ctx.args = (which, ksize, geom, osize)
+        return max_pool_scatter(g, which, shape, ksize, geom, osize)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return MaxPoolSelect.apply(gg, *ctx.args), None, None, None, None, None
+
+    @staticmethod
+    def backward_array(ctx, gg):
+        return max_pool_select(gg, *ctx.args), None, None, None, None, None
+
+
+class MaxPoolSelect(Op):
+    """gg read at each window's winning position (the transpose of MaxPoolScatter)."""
+
+    @staticmethod
+    def forward(ctx, gg, which, ksize, geom, osize):
+        ctx.args = (which, gg.shape, ksize, geom, osize)
+        return max_pool_select(gg, which, ksize, geom, osize)
+
+    @staticmethod
+    def backward(ctx, g):
+        return MaxPoolScatter.apply(g, *ctx.args), None, None, None, None
+
+    @staticmethod
+    def backward_array(ctx, g):
+        return max_pool_scatter(g, *ctx.args), None, None, None, None
 
 
 class AdaptiveMaxPool(Op):

@@ -87,8 +87,8 @@ def _common_checks(stride: tuple, padding: tuple, dilation: tuple, groups: int) 
         raise RuntimeError("non-positive stride is not supported")
     if any(p < 0 for p in padding):
         raise RuntimeError("negative padding is not supported")
-    if any(d <= 0 for d in dilation):
-        raise RuntimeError("non-positive dilation is not supported")
+    if any(d < 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero")
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
 
@@ -149,6 +149,10 @@ def _conv(fn: str, nd: int, input, weight, bias, stride, padding, dilation, grou
         raise RuntimeError(f"Calculated padded input size per channel: {_sizes(padded)}. Kernel size: "
                            f"{_sizes(eff)}. Kernel size can't be greater than actual input size")
     _check_dtypes(x, weight, bias, "slow_conv3d_cpu" if wnd == 3 else "slow_conv2d_cpu")
+    if 0 in dilation:
+        # the generic kernel's message (PyTorch's oneDNN path words it "non-positive dilation ...")
+        shown = [1] + list(dilation) if wnd == 1 else list(dilation)
+        raise RuntimeError(f"dilation should be greater than zero, but got {shown}")
     geom = Geometry(stride, pads, dilation, groups)
     osize = tuple(_ops.out_size(s, k, st, lo, hi, d)
                   for s, k, st, (lo, hi), d in zip(x.shape[2:], ksize, stride, pads, dilation))
@@ -216,6 +220,9 @@ def _conv_transpose(fn: str, nd: int, input, weight, bias, stride, padding, outp
         raise RuntimeError(f"Given input size per channel: {_sizes(shown(x.shape[2:], 1))}. Calculated "
                            f"output size per channel: {_sizes(shown(size, 1))}. Output size is too small")
     _check_dtypes(x, weight, bias, "slow_conv_transpose3d_cpu" if wnd == 3 else "slow_conv_transpose2d_cpu")
+    if 0 in dilation:
+        parts = ", ".join(f"dilation_{n}: {v}" for n, v in zip(_AXES[wnd], shown(dilation, 1)))
+        raise RuntimeError(f"dilation should be greater than zero, but got {parts}")
     geom = Geometry(stride, tuple((p, p) for p in padding), dilation, groups)
     out = _ops.ConvTranspose.apply(x, weight, bias, geom, size)
     return out if batched else out.squeeze(0)

@@ -109,7 +109,8 @@ def _check_dims(input: Tensor, nd: int) -> None:
 
 # -- max pooling ------------------------------------------------------------------------------------
 
-def _max_pool(input: Tensor, nd: int, kernel_size, stride, padding, dilation, ceil_mode: bool, fn: str):
+def _max_pool(input: Tensor, nd: int, kernel_size, stride, padding, dilation, ceil_mode: bool, fn: str,
+              indices: bool):
     ks = _arg(kernel_size, nd, fn, "kernel_size", "must either be a single int, or a tuple of")
     st = ks if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
         _arg(stride, nd, fn, "stride", "must either be omitted, a single int, or a tuple of")
@@ -121,11 +122,12 @@ def _max_pool(input: Tensor, nd: int, kernel_size, stride, padding, dilation, ce
     _check_dims(input, nd)
     x, batched = _batch(input, nd)
     osize, geom = _pool_geometry(x, ks, st, pad, dil, ceil_mode, nd)
-    out, idx = _pool.MaxPool.apply(x, ks, geom, osize)
+    res = _pool.MaxPool.apply(x, ks, geom, osize, indices)
+    out, idx = res if indices else (res, None)
     if out.grad_fn is not None:
         out.grad_fn._name = f"MaxPool{nd}DWithIndicesBackward0"
     if not batched:
-        return out.squeeze(0), idx.squeeze(0)
+        return out.squeeze(0), (idx.squeeze(0) if indices else None)
     return out, idx
 
 
@@ -173,9 +175,10 @@ def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     """Max over sliding windows of (N, C, L) or (C, L) input; return_indices adds the argmax positions."""
     _max_pool1d_checks(input, kernel_size, stride, padding, dilation)
     x = input.unsqueeze(-2)
-    out, idx = _max_pool(x, 2, (1,) + _ints(kernel_size),
-                         None if stride is None or len(_ints(stride)) == 0 else (1,) + _ints(stride),
-                         (0,) + _ints(padding), (1,) + _ints(dilation), ceil_mode, "max_pool2d")
+    stride = None if stride is None or len(_ints(stride)) == 0 else (1,) + _ints(stride)
+    out, idx = _max_pool(x, 2, (1,) + _ints(kernel_size), stride, (0,) + _ints(padding),
+                         (1,) + _ints(dilation),
+                         ceil_mode, "max_pool2d", return_indices)
     out = out.squeeze(-2)
     return (out, idx.squeeze(-2)) if return_indices else out
 
@@ -184,13 +187,14 @@ def max_pool2d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, 
                             ceil_mode: bool = False,
                             return_indices: bool = True):
     """max_pool2d returning (values, indices)."""
-    return _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
+    return _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d", True)
 
 
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
                return_indices: bool = False):
     """Max over sliding windows of (N, C, H, W) or (C, H, W) input; indices are flat positions h * W + w."""
-    out, idx = _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
+    out, idx = _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d",
+                         return_indices)
     return (out, idx) if return_indices else out
 
 
@@ -198,13 +202,14 @@ def max_pool3d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, 
                             ceil_mode: bool = False,
                             return_indices: bool = True):
     """max_pool3d returning (values, indices)."""
-    return _max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode, "max_pool3d")
+    return _max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode, "max_pool3d", True)
 
 
 def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
                return_indices: bool = False):
     """Max over sliding windows of (N, C, D, H, W) or (C, D, H, W) input."""
-    out, idx = _max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode, "max_pool3d")
+    out, idx = _max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode, "max_pool3d",
+                         return_indices)
     return (out, idx) if return_indices else out
 
 

@@ -74,7 +74,7 @@ class _ConvNd(Module):
                     twice[2 * i + 1] = total - total // 2
             self._reversed_padding_repeated_twice = twice
         else:
-            self._reversed_padding_repeated_twice = [p for p in reversed(self.padding) for _ in range(2)]
+            self._reversed_padding_repeated_twice = tuple(p for p in reversed(self.padding) for _ in range(2))
         if transposed:
             shape = (in_channels, out_channels // groups) + kernel_size
         else:
