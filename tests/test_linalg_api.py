@@ -423,3 +423,63 @@ def test_solve_triangular_mixed_dtypes():
     (b,), (tb,) = pair(rnd(3, 2, dtype=np.float32))
     assert_same(ember.linalg.solve_triangular(a, b, upper=True),
                 torch.linalg.solve_triangular(ta, tb, upper=True))
+
+
+# -- out= --------------------------------------------------------------------------------------------
+
+OUT_CASES = {
+    "matmul": (lambda L, a, b, o: L.matmul(a, b, out=o), (2, 4)),
+    "mm": (lambda L, a, b, o: L.mm(a, b, out=o), (2, 4)),
+    "addmm": (lambda L, a, b, o: L.addmm(b[0], a, b, out=o), (2, 4)),
+    "mv": (lambda L, a, b, o: L.mv(b.mT, a[0], out=o), (4,)),
+    "tensordot": (lambda L, a, b, o: L.tensordot(a, b, 1, out=o), (2, 4)),
+    "inv": (lambda L, a, b, o: L.linalg.inv(b[:3, :3] + 4 * L.eye(3, dtype=b.dtype), out=o), (3, 3)),
+    "vector_norm": (lambda L, a, b, o: L.linalg.vector_norm(a, out=o), ()),
+    "solve": (lambda L, a, b, o: L.linalg.solve(b[:3, :3] + 4 * L.eye(3, dtype=b.dtype), a.mT, out=o),
+              (3, 2)),
+}
+# ops whose wrong-dtype out= error has its own wording in PyTorch
+OWN_DTYPE_MESSAGE = {"mv", "tensordot"}
+
+
+@pytest.mark.parametrize("name", list(OUT_CASES))
+def test_out_argument(name):
+    fn, shape = OUT_CASES[name]
+    (a, b), (ta, tb) = pair(rnd(2, 3), rnd(3, 4, seed=1))
+    eo, to = ember.empty(shape, dtype=ember.float64), torch.empty(shape, dtype=torch.float64)
+    er, tr = fn(ember, a, b, eo), fn(torch, ta, tb, to)
+    assert er is eo
+    assert_same(eo, to)
+    assert_same(er, tr)
+    # an empty out is resized silently, a wrong dtype is an error
+    eo, to = ember.empty(0, dtype=ember.float64), torch.empty(0, dtype=torch.float64)
+    assert_same(fn(ember, a, b, eo), fn(torch, ta, tb, to))
+    with pytest.raises(RuntimeError) as t_err:
+        fn(torch, ta, tb, torch.empty(shape, dtype=torch.float32))
+    with pytest.raises(RuntimeError) as e_err:
+        fn(ember, a, b, ember.empty(shape, dtype=ember.float32))
+    if name not in OWN_DTYPE_MESSAGE:
+        assert str(e_err.value) == str(t_err.value)
+
+
+def test_out_resize_warns_and_refuses_autograd():
+    (a, b), (ta, tb) = pair(rnd(2, 3), rnd(3, 4, seed=1))
+    with pytest.warns(UserWarning, match="was resized"):
+        ember.mm(a, b, out=ember.empty(5, dtype=ember.float64))
+    a.requires_grad_()
+    ta.requires_grad_()
+    with pytest.raises(RuntimeError) as t_err:
+        torch.mm(ta, tb, out=torch.empty(2, 4, dtype=torch.float64))
+    with pytest.raises(RuntimeError) as e_err:
+        ember.mm(a, b, out=ember.empty(2, 4, dtype=ember.float64))
+    assert str(e_err.value) == str(t_err.value)
+
+
+def test_out_tuple():
+    (a,), (ta,) = pair(rnd(3, 3))
+    eq, er = ember.empty(0, dtype=ember.float64), ember.empty(0, dtype=ember.float64)
+    tq, tr = torch.empty(0, dtype=torch.float64), torch.empty(0, dtype=torch.float64)
+    res = ember.linalg.qr(a, out=(eq, er))
+    torch.linalg.qr(ta, out=(tq, tr))
+    assert res.Q is eq and res.R is er
+    assert_same((eq, er), (tq, tr))

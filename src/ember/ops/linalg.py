@@ -13,11 +13,13 @@ from ..backend.device import xp_of
 from ._common import Op, Tensor, make_view, wrap_dim
 from .linalg_decomp import (
     _cpp_name,
+    _to_out,
     cholesky,
     det,
     inverse,
     logdet,
     matrix_power,
+    out_arg,
     pinverse,
     slogdet,
     svd,
@@ -386,8 +388,10 @@ def _mv_checks(m, v) -> None:
     _not_bool(m, "addmv_impl_cpu")
 
 
-def matmul(input: Tensor, other: Tensor) -> Tensor:
+def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Matrix product with broadcasting over batch dims; 1-D operands are promoted and squeezed."""
+    if out is not None:
+        return _to_out(matmul(input, other), out, "matmul")
     _tensor_arg(input, "matmul", "input", 1)
     _tensor_arg(other, "matmul", "other", 2)
     a, b = input._data, other._data
@@ -424,8 +428,10 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     return Matmul.apply(input, other)
 
 
-def mm(input: Tensor, mat2: Tensor) -> Tensor:
+def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """2-D matrix product (no broadcasting)."""
+    if out is not None:
+        return _to_out(mm(input, mat2), out, "mm")
     _tensor_arg(input, "mm", "input", 1)
     _tensor_arg(mat2, "mm", "mat2", 2)
     if input._data.ndim != 2:
@@ -436,6 +442,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     return Mm.apply(input, mat2)
 
 
+@out_arg("mv")
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """Matrix-vector product."""
     m, v = input._data, vec._data
@@ -445,6 +452,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
     return Mv.apply(input, vec)
 
 
+@out_arg("bmm")
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batched matrix product of two 3-D tensors with the same batch size."""
     a, b = input._data, mat2._data
@@ -461,18 +469,21 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     return Bmm.apply(input, mat2)
 
 
+@out_arg("dot")
 def dot(input: Tensor, tensor: Tensor) -> Tensor:
     """Inner product of two 1-D tensors of the same dtype."""
     _dot_checks(input._data, tensor._data)
     return Dot.apply(input, tensor)
 
 
+@out_arg("vdot")
 def vdot(input: Tensor, other: Tensor) -> Tensor:
     """Inner product of two 1-D tensors, conjugating the first (a plain dot for real tensors)."""
     _dot_checks(input._data, other._data)
     return Vdot.apply(input, other)
 
 
+@out_arg("inner")
 def inner(input: Tensor, other: Tensor) -> Tensor:
     """Sum of products over the last dims (a scalar operand multiplies)."""
     a, b = input._data, other._data
@@ -486,6 +497,7 @@ def inner(input: Tensor, other: Tensor) -> Tensor:
     return tensordot(input, other, ([-1], [-1]))
 
 
+@out_arg("outer")
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """Outer product of two 1-D tensors (promoting dtypes)."""
     for name, t in (("self", input), ("vec2", vec2)):
@@ -514,10 +526,12 @@ def _addmm_checks(inp, m1, m2) -> None:
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2); input broadcasts to the product's shape."""
     _addmm_checks(input, mat1, mat2)
-    return Addmm.apply(input, mat1, mat2, beta, alpha)
+    res = Addmm.apply(input, mat1, mat2, beta, alpha)
+    return res if out is None else _to_out(res, out, "addmm")
 
 
-def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
+@out_arg("addmv")
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * (mat @ vec)."""
     i, m, v = input._data, mat._data, vec._data
     if i.ndim > 1 or m.ndim != 2 or v.ndim != 1:
@@ -571,7 +585,8 @@ def _batch_checks(b1, b2) -> None:
             raise RuntimeError(f"{name} must be a 3D tensor")
 
 
-def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
+@out_arg("addbmm")
+def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * (sum over the batch of batch1[i] @ batch2[i])."""
     _batch_checks(batch1, batch2)
     a, b = batch1._data, batch2._data
@@ -593,7 +608,8 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, ou
     return Addbmm.apply(input, batch1, batch2, beta, alpha)
 
 
-def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
+@out_arg("baddbmm")
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * bmm(batch1, batch2)."""
     _batch_checks(batch1, batch2)
     i, a, b = input._data, batch1._data, batch2._data
@@ -905,7 +921,8 @@ def _dims_list(d, name: str) -> list:
     return [int(x) for x in d]
 
 
-def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
+@out_arg("tensordot")
+def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     """Contract dims of a with dims of b: `dims` an int (last n of a with first n of b) or two lists."""
     na, nb = a._data.ndim, b._data.ndim
     if isinstance(dims, Tensor):
@@ -949,6 +966,7 @@ def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
     return res.reshape(tuple(sa[i] for i in free_a) + tuple(sb[i] for i in free_b))
 
 
+@out_arg("kron")
 def kron(input: Tensor, other: Tensor) -> Tensor:
     """Kronecker product (dtypes promote; the shorter shape is padded with leading 1s)."""
     sa, sb = input._data.shape, other._data.shape
@@ -1012,12 +1030,14 @@ def _cross(input: Tensor, other: Tensor, dim: int) -> Tensor:
     return LinalgCross.apply(input, other, d)
 
 
-def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1, out=None) -> Tensor:
+@out_arg("linalg_cross")
+def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
     """Cross product of 3-vectors along `dim` (batch dims broadcast)."""
     return _cross(input, other, dim)
 
 
-def cross(input: Tensor, other: Tensor, dim: int | None = None, *, out=None) -> Tensor:
+@out_arg("cross")
+def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     """torch.cross: like linalg.cross, but dim=None picks the first dim of size 3."""
     if dim is None:
         import warnings
@@ -1025,7 +1045,7 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None, *, out=None) -> 
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either "
                       "pass the dim explicitly or simply use torch.linalg.cross.\nThe default value of dim "
                       "will change to agree with that of linalg.cross in a future release.", UserWarning,
-                      stacklevel=2)
+                      stacklevel=3)
         shape = np.broadcast_shapes(input._data.shape, other._data.shape) \
             if input._data.ndim == other._data.ndim else input._data.shape
         for i, n in enumerate(shape):

@@ -6,10 +6,13 @@ Every op takes batches of matrices (`(*, m, n)`). Gradients are written with dif
 
 from __future__ import annotations
 
+import functools
 import math
+import warnings
 
 import numpy as np
 
+from ..autograd.grad_mode import state as grad_state
 from ..backend import dtypes as _dt
 from ..backend.device import xp_of
 from ._common import Op, Tensor, wrap_dim
@@ -68,6 +71,47 @@ def _cpp_name(np_dtype) -> str:
     """PyTorch's C++ type name of an array dtype ('float', 'long int', ...)."""
     name = _dt._FROM_NP[np_dtype].name
     return _CPP_NAMES.get(name, name)
+
+
+def _to_out(res, out, name: str):
+    """Write a result into `out=` (a tuple of tensors for several results), with PyTorch's checks: no
+    autograd, the same dtype; a tensor of another shape is resized (with a warning unless empty)."""
+    if isinstance(res, tuple):
+        if not isinstance(out, (tuple, list)) or len(out) != len(res):
+            raise TypeError(f"{name}(): argument 'out' must be tuple of {len(res)} Tensors")
+        return type(res)([_to_out(r, o, name) for r, o in zip(res, out)])
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if grad_state.enabled and (res._rg or out._rg):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    if out._data.dtype != res._data.dtype:
+        raise RuntimeError(f"Expected out tensor to have dtype {_cpp_name(res._data.dtype)}, but got "
+                           f"{_cpp_name(out._data.dtype)} instead")
+    if out._data.shape != res._data.shape:
+        if out._data.size:
+            warnings.warn(f"An output with one or more elements was resized since it had shape "
+                          f"{list(out._data.shape)}, which does not match the required output shape "
+                          f"{list(res._data.shape)}. This behavior is deprecated, and in a future PyTorch "
+                          "release outputs will not be resized unless they have zero elements. You can "
+                          "explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
+                          "t.resize_(0).", UserWarning, stacklevel=3)
+        out._data = res._data.copy()
+    else:
+        out._data[...] = res._data
+    out._version[0] += 1
+    return out
+
+
+def out_arg(name: str):
+    """Decorator: the function also takes `out=`, written by `_to_out` under PyTorch's op `name`."""
+    def deco(fn):
+        @functools.wraps(fn)
+        def with_out(*args, out=None, **kwargs):
+            res = fn(*args, **kwargs)
+            return res if out is None else _to_out(res, out, name)
+        return with_out
+    return deco
 
 
 def _check(A: Tensor, fname: str, square: bool = True, what: str = "A") -> None:
@@ -152,7 +196,8 @@ class Inv(Op):
         return -(xt @ g @ xt)
 
 
-def inv(A: Tensor, *, out=None) -> Tensor:
+@out_arg("linalg_inv")
+def inv(A: Tensor) -> Tensor:
     """Inverse of a (batch of) square matrices; singular input raises LinAlgError."""
     _check(A, "linalg.inv")
     return Inv.apply(A)
@@ -161,7 +206,8 @@ def inv(A: Tensor, *, out=None) -> Tensor:
 inverse = inv
 
 
-def inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
+@out_arg("linalg_inv_ex")
+def inv_ex(A: Tensor, *, check_errors: bool = False):
     """(inverse, info): info is 0, or the 1-based index of the zero pivot of a singular matrix."""
     _check(A, "linalg.inv_ex")
     a = A._data
@@ -202,7 +248,8 @@ class Det(Op):
         return _cofactor_grad(a, g * d)
 
 
-def det(A: Tensor, *, out=None) -> Tensor:
+@out_arg("linalg_det")
+def det(A: Tensor) -> Tensor:
     """Determinant of a (batch of) square matrices."""
     _check(A, "linalg.det")
     return Det.apply(A)
@@ -228,13 +275,15 @@ class Slogdet(Op):
         return g_logabs.unsqueeze(-1).unsqueeze(-1) * inv(a).mT
 
 
-def slogdet(A: Tensor, *, out=None):
+@out_arg("slogdet")
+def slogdet(A: Tensor):
     """(sign, log|det|) of a (batch of) square matrices."""
     _check(A, "linalg.slogdet")
     return slogdet_t(Slogdet.apply(A))
 
 
-def _linalg_slogdet(A: Tensor, *, out=None):
+@out_arg("linalg_slogdet")
+def _linalg_slogdet(A: Tensor):
     _check(A, "linalg.slogdet")
     return linalg_slogdet_t(Slogdet.apply(A))
 
@@ -279,7 +328,8 @@ class Solve(Op):
         return ga, (gb if ctx.needs_input_grad[1] else None), None
 
 
-def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
+@out_arg("linalg_solve")
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     """The solution X of A X = B (or X A = B when left=False); A's and B's batch dims broadcast."""
     _check(A, "linalg.solve")
     a, b = A._data, B._data
@@ -359,8 +409,9 @@ class LinalgSolveTriangular(Op):
         return gt, (gb if ctx.needs_input_grad[1] else None), None, None
 
 
-def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False,
-                     out=None) -> Tensor:
+@out_arg("linalg_solve_triangular")
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
+                     unitriangular: bool = False) -> Tensor:
     """Solve A X = B (or X A = B) reading only A's upper or lower triangle (and a unit diagonal when
     unitriangular); a zero on the diagonal gives inf/NaN instead of an error."""
     fname = "linalg.solve_triangular"
@@ -434,7 +485,8 @@ class Pinv(Op):
         return (-(pt @ g @ pt) + left - a @ (p @ left) + right - (right @ p) @ a), None, None, None
 
 
-def pinv(A: Tensor, rcond=None, hermitian: bool = False, *, atol=None, rtol=None, out=None) -> Tensor:
+@out_arg("linalg_pinv")
+def pinv(A: Tensor, rcond=None, hermitian: bool = False, *, atol=None, rtol=None) -> Tensor:
     """Moore-Penrose pseudo-inverse, singular values under max(atol, rtol * s_max) treated as zero."""
     a = A._data
     if a.ndim < 2 or a.dtype.kind != "f":
@@ -479,7 +531,8 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
     return linalg_lstsq_t((x, residuals, rank, Tensor._make(xp.zeros((0,), a.dtype))))
 
 
-def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out=None) -> Tensor:
+@out_arg("linalg_matrix_rank")
+def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
     """Number of singular values above max(atol, rtol * s_max)."""
     _check(A, "torch.linalg.matrix_rank", square=False)
     a = A._data
@@ -555,22 +608,25 @@ class Cholesky(Op):
         return (s + s.mT) * 0.5, None
 
 
-def linalg_cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
+@out_arg("linalg_cholesky")
+def linalg_cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
     """Cholesky factor L (A = L L^T) of a symmetric positive-definite matrix; U = L^T when upper."""
     _check(A, "linalg.cholesky")
     return Cholesky.apply(A, upper)
 
 
-def cholesky(input: Tensor, upper: bool = False, *, out=None) -> Tensor:
+@out_arg("cholesky")
+def cholesky(input: Tensor, upper: bool = False) -> Tensor:
     """torch.cholesky (deprecated in PyTorch in favour of linalg.cholesky)."""
     import warnings
 
     warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a "
-                  "future PyTorch release.", UserWarning, stacklevel=2)
+                  "future PyTorch release.", UserWarning, stacklevel=3)
     return linalg_cholesky(input, upper=upper)
 
 
-def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None):
+@out_arg("linalg_cholesky_ex")
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False):
     """(L, info): info is 0, or the order of the leading minor that is not positive-definite."""
     _check(A, "linalg.cholesky_ex")
     a = A._data
@@ -640,7 +696,8 @@ def _qr_grad_tall(q, r, gq, gr):
     return solve(r, b.mT).mT
 
 
-def qr(A: Tensor, mode: str = "reduced", *, out=None):
+@out_arg("linalg_qr")
+def qr(A: Tensor, mode: str = "reduced"):
     """(Q, R) with A = Q R; mode 'reduced', 'complete' or 'r' (Q empty)."""
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
@@ -649,7 +706,8 @@ def qr(A: Tensor, mode: str = "reduced", *, out=None):
     return linalg_qr_t(Qr.apply(A, mode))
 
 
-def _torch_qr(input: Tensor, some: bool = True, *, out=None):
+@out_arg("qr")
+def _torch_qr(input: Tensor, some: bool = True):
     _check(input, "linalg.qr", square=False)
     return qr_t(Qr.apply(input, "reduced" if some else "complete"))
 
@@ -681,7 +739,8 @@ class Eigh(Op):
         return v @ inner @ v.mT, None
 
 
-def eigh(A: Tensor, UPLO: str = "L", *, out=None):  # noqa: N803 - PyTorch's spelling
+@out_arg("linalg_eigh")
+def eigh(A: Tensor, UPLO: str = "L"):  # noqa: N803 - PyTorch's spelling
     """Eigenvalues (ascending) and eigenvectors of a symmetric matrix, reading its UPLO triangle."""
     if A._data.ndim >= 2 and A._data.dtype.kind in "biu":
         raise NotImplementedError(f'"linalg_eigh_cpu" not implemented for \'{_sname(A._data.dtype)}\'')
@@ -691,7 +750,8 @@ def eigh(A: Tensor, UPLO: str = "L", *, out=None):  # noqa: N803 - PyTorch's spe
     return linalg_eigh_t(Eigh.apply(A, UPLO))
 
 
-def eigvalsh(A: Tensor, UPLO: str = "L", *, out=None) -> Tensor:  # noqa: N803
+@out_arg("linalg_eigvalsh")
+def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:  # noqa: N803
     """Eigenvalues (ascending) of a symmetric matrix."""
     _check(A, "linalg.eigvalsh")
     if UPLO not in ("L", "U"):
@@ -746,13 +806,15 @@ class Svd(Op):
         return (core if ga is None else core + ga), None
 
 
-def linalg_svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
+@out_arg("linalg_svd")
+def linalg_svd(A: Tensor, full_matrices: bool = True, *, driver=None):
     """(U, S, Vh) with A = U diag(S) Vh, singular values descending."""
     _check(A, "linalg.svd", square=False)
     return linalg_svd_t(Svd.apply(A, full_matrices))
 
 
-def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None):
+@out_arg("svd")
+def svd(input: Tensor, some: bool = True, compute_uv: bool = True):
     """torch.svd: (U, S, V) with A = U diag(S) V^T (V, not Vh); zero U and V when not compute_uv."""
     _check(input, "linalg.svd", square=False)
     if not compute_uv:
@@ -766,7 +828,8 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None):
     return svd_t((u, s, vh.mT))
 
 
-def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
+@out_arg("linalg_svdvals")
+def svdvals(A: Tensor, *, driver=None) -> Tensor:
     """Singular values, descending."""
     _check(A, "linalg.svd", square=False)
     if not A.requires_grad:
@@ -819,7 +882,8 @@ def matrix_power(input: Tensor, n: int) -> Tensor:
         base = base @ base
 
 
-def multi_dot(tensors, *, out=None) -> Tensor:
+@out_arg("linalg_multi_dot")
+def multi_dot(tensors) -> Tensor:
     """The product of a chain of matrices in the cheapest order; the first and last may be 1-D."""
     tensors = list(tensors)
     k = len(tensors)
@@ -972,7 +1036,8 @@ def _with_dtype(x: Tensor, dtype, fname: str) -> Tensor:
     return x.to(dtype) if dtype.np != a.dtype else x
 
 
-def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+@out_arg("linalg_vector_norm")
+def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """The `ord`-norm of x over `dim` (all elements when None), treating x as a vector."""
     if isinstance(ord, str) or isinstance(ord, bool):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
@@ -997,7 +1062,8 @@ def _restore(t: Tensor, dims: tuple, ndim: int, keepdim: bool) -> Tensor:
     return t
 
 
-def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+@out_arg("linalg_matrix_norm")
+def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None) -> Tensor:
     """Matrix norms over the two dims `dim`: 'fro', 'nuc', inf, -inf, 1, -1, 2, -2."""
     a = A._data
     if a.ndim < 2:
@@ -1036,7 +1102,8 @@ def _svdvals_last(A: Tensor, d0: int, d1: int) -> Tensor:
     return svdvals(A)
 
 
-def linalg_norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+@out_arg("linalg_norm")
+def linalg_norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """torch.linalg.norm: a vector norm for one dim (or a flattened tensor), a matrix norm for two."""
     a = A._data
     if dim is not None:
@@ -1058,6 +1125,7 @@ def linalg_norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=N
     return vector_norm(A, ord, dims, keepdim, dtype=dtype)
 
 
-def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out=None) -> Tensor:
+@out_arg("linalg_vecdot")
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     """Dot product of vectors along `dim` (batch dims broadcast)."""
     return (x * y).sum(dim)
