@@ -170,8 +170,6 @@ def test_inplace_through_view_gradients(name):
     _grad_case(INPLACE_THROUGH_VIEWS[name])
 
 
-@pytest.mark.xfail(strict=True, reason="a view's grad_fn is not yet re-derived after its base is modified "
-                   "in place (needs the lead's Tensor.grad_fn to check the version)")
 def test_inplace_on_base_after_view_updates_view_graph():
     for lib in (ember, torch):
         x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)

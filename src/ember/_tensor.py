@@ -74,6 +74,7 @@ class Tensor:
     # rarely set per tensor: class-level defaults (an instance sets its own in __dict__) keep creation cheap
     _grad = None
     _view_src = None  # (parent, fn re-deriving this view from parent) for views
+    _view_ver = 0  # the shared version when this view's grad_fn was last derived
     _accum = None  # weakref to the leaf's AccumulateGrad node
     _retains = False
     _hooks_acc = None
@@ -558,6 +559,13 @@ class Tensor:
         from .ops.conversion import commit_inplace
 
         return commit_inplace(self, fn, args, kwargs)
+
+
+def refresh_view(view: Tensor) -> None:
+    """Re-derive a view's grad_fn from its base after the base (or a sibling view) changed in place."""
+    from .ops.conversion import rederive_view
+
+    rederive_view(view)
 
 
 def mark_inference(result):

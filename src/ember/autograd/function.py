@@ -209,6 +209,8 @@ class Function:
         need = []
         for a in args:
             if isinstance(a, Tensor):
+                if a._view_src is not None and a._view_ver != a._version[0]:
+                    _tensor.refresh_view(a)
                 if a._rg:
                     data = a._data
                     edges.append((a.grad_fn or a._grad_accumulator(), a._output_nr, data.shape, data.dtype))

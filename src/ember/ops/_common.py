@@ -84,7 +84,8 @@ def dims_tuple(dim, ndim: int) -> tuple:
         return (wrap_dim(int(dim), ndim),)
     dims = tuple(wrap_dim(int(d), ndim) for d in dim)
     if len(set(dims)) != len(dims):
-        raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
+        dup = next(d for d in dims if dims.count(d) > 1)
+        raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")
     return tuple(sorted(dims))
 
 
@@ -100,4 +101,5 @@ def make_view(out: Tensor, src: Tensor, fn) -> Tensor:
     (used to rewire the graph when a view is modified in place)."""
     out._version = src._version
     out._view_src = (src, fn)
+    out._view_ver = src._version[0]
     return out

@@ -123,6 +123,9 @@ def _write(self: Tensor, res: Tensor) -> None:
         if bshape != out.shape:
             raise RuntimeError(f"output with shape {list(out.shape)} doesn't match the broadcast shape "
                                f"{list(bshape) if bshape is not None else list(r.shape)}")
+    if any(st == 0 and n > 1 for st, n in zip(out.strides, out.shape)):
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                           "single memory location. Please clone() the tensor before performing the operation.")
     if r is not out:
         out[...] = r
 
@@ -150,6 +153,8 @@ def _view_chain(t: Tensor):
 class CopySlices(Op):
     """The base's new node after one of its views was modified in place."""
 
+    _name = "CopySlices"
+
     @staticmethod
     def forward(ctx, base, value, rederive):
         ctx.rederive = rederive
@@ -172,6 +177,12 @@ def commit_inplace(self: Tensor, fn, args, kwargs) -> Tensor:
     record = state.enabled and (self._rg or any(isinstance(a, Tensor) and a._rg for a in args)
                                 or any(isinstance(a, Tensor) and a._rg for a in kwargs.values()))
     if state.enabled and self._rg:
+        multi = self.__dict__.get("_multi_view")
+        if multi is not None:
+            raise RuntimeError(f"Output {self._output_nr} of {multi} is a view and is being modified "
+                               "inplace. This view is the output of a function that returns multiple views. Such "
+                               "functions do not allow the output views to be modified inplace. You should replace "
+                               "the inplace operation by an out-of-place one.")
         if self.grad_fn is None and self._view_src is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         if self._view_src is not None:
@@ -202,9 +213,25 @@ def commit_inplace(self: Tensor, fn, args, kwargs) -> Tensor:
         view = rederive(base)
         state.enabled = prev
         self.grad_fn, self._output_nr, self._rg = view.grad_fn, view._output_nr, True
+        self._view_ver = self._version[0]
     else:
         self.grad_fn, self._output_nr, self._rg = node, res._output_nr, True
     return self
+
+
+def rederive_view(view: Tensor) -> None:
+    """A view whose base changed in place since its grad_fn was made: take a fresh one from the base."""
+    view._view_ver = view._version[0]
+    base, rederive = _view_chain(view)
+    if not base._rg:
+        return
+    prev = state.enabled
+    state.enabled = True
+    try:
+        fresh = rederive(base)
+    finally:
+        state.enabled = prev
+    view.grad_fn, view._output_nr, view._rg = fresh.grad_fn, fresh._output_nr, True
 
 
 def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:

@@ -292,6 +292,7 @@ def _check_alpha(alpha, dt) -> None:
 
 @_array_op
 class Add(Op):
+    _scalar_edges = (0, 1)  # a Python number operand shows as (None, 0) in next_functions
     alpha = 1
 
     @staticmethod
@@ -315,6 +316,7 @@ class Add(Op):
 
 @_array_op
 class Sub(Op):
+    _scalar_edges = (0, 1)  # a Python number operand shows as (None, 0) in next_functions
     alpha = 1
 
     @staticmethod
@@ -360,6 +362,7 @@ class Rsub(Op):
 
 @_array_op
 class Mul(Op):
+    _scalar_edges = (0, 1)  # a Python number operand shows as (None, 0) in next_functions
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -384,6 +387,7 @@ class Mul(Op):
 
 @_array_op
 class Div(Op):
+    _scalar_edges = (0, 1)  # a Python number operand shows as (None, 0) in next_functions
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
