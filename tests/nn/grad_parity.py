@@ -12,7 +12,7 @@ from conftest import torch
 def _np(t):
     if t is None:
         return None
-    return t.detach().numpy() if isinstance(t, torch.Tensor) else np.array(t.detach()._host())
+    return t.detach().numpy(force=True) if isinstance(t, torch.Tensor) else np.array(t.detach()._host())
 
 
 def _close(e, t, tol, what):

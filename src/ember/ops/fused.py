@@ -129,6 +129,14 @@ def _sample_weights(weight, tc, valid, dtype):
     return np.where(valid, weight[tc], dtype.type(0))
 
 
+def _grad_divisor(total):
+    """The 'mean' divisor for backward: where nothing counts (every target ignored) every gradient is 0,
+    as in PyTorch, rather than 0/0."""
+    if total is None:
+        return None
+    return np.where(total == 0, total.dtype.type(1), total)
+
+
 def _upstream(g, reduction: str, total):
     """The gradient reaching each sample's loss (array or Tensor), shaped to broadcast against
     (N, C, d1, ...)."""
@@ -170,7 +178,7 @@ class CrossEntropy(Op):
             loss = loss * x.dtype.type(1 - eps) + smooth * x.dtype.type(eps / n_classes)
         total = wt.sum(keepdims=True).reshape(()) if reduction == "mean" else None
         ctx.save_for_backward(x)
-        ctx.parts = (e, s, idx, valid, wt, weight, sum_w, total)
+        ctx.parts = (e, s, idx, valid, wt, weight, sum_w, _grad_divisor(total))
         ctx.reduction, ctx.eps = reduction, eps
         return _reduce_array(loss, reduction, total).astype(x.dtype, copy=False)
 
@@ -227,7 +235,7 @@ class NllLoss(Op):
         wt = _sample_weights(weight, tc, valid, x.dtype)
         loss = -wt * np.take_along_axis(x, idx, axis=1)[:, 0]
         total = wt.sum(keepdims=True).reshape(()) if reduction == "mean" else None
-        ctx.parts = (x.shape, x.dtype, idx, wt, total)
+        ctx.parts = (x.shape, x.dtype, idx, wt, _grad_divisor(total))
         ctx.reduction = reduction
         return _reduce_array(loss, reduction, total).astype(x.dtype, copy=False)
 
