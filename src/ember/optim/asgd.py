@@ -63,8 +63,10 @@ class ASGD(Optimizer):
                 eta, mu = float(state["eta"]._data), float(state["mu"]._data)
 
                 self._blocked(_kernel(eta, mu, lambd, wd, maximize), [p._data, g, state["ax"]._data], 2)
-                state["eta"]._data[...] = lr / ((1 + lambd * lr * step) ** alpha)
-                state["mu"]._data[...] = 1 / max(1, step - t0)
+                # new values are rounded to the default dtype first (PyTorch builds them with as_tensor),
+                # whatever dtype the state tensors have after a load_state_dict
+                state["eta"]._data[...] = np.array(lr / ((1 + lambd * lr * step) ** alpha), _scalar_dtype())
+                state["mu"]._data[...] = np.array(1 / max(1, step - t0), _scalar_dtype())
                 p._version[0] += 1
         return loss
 

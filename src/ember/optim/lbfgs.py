@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from ..autograd.grad_mode import enable_grad
 from .optimizer import Optimizer, Tensor, _check_lr, _scalar
 
 __all__ = ["LBFGS"]
@@ -187,7 +188,8 @@ class LBFGS(Optimizer):
         line_search_fn, history_size = group["line_search_fn"], group["history_size"]
 
         def evaluate_closure():
-            return self._closure_loss(closure)
+            with enable_grad():
+                return closure()
 
         state = self.state[self._params[0]]
         state.setdefault("func_evals", 0)

@@ -90,10 +90,12 @@ def _hooked_step(step: Callable) -> Callable:
     """Wrap a class's step so that the global and per-optimizer step hooks run around it."""
 
     @functools.wraps(step)
-    def wrapper(self, *args, **kwargs):
+    def wrapper(*args, **kwargs):
+        self = args[0]
         if not (_global_step_pre_hooks or self._optimizer_step_pre_hooks or
                 _global_step_post_hooks or self._optimizer_step_post_hooks):
-            return step(self, *args, **kwargs)
+            return step(*args, **kwargs)
+        # hooks see the call's arguments with the optimizer first, as PyTorch passes them
         for hook in itertools.chain(list(_global_step_pre_hooks.values()),
                                     list(self._optimizer_step_pre_hooks.values())):
             result = hook(self, args, kwargs)
@@ -103,7 +105,7 @@ def _hooked_step(step: Callable) -> Callable:
                 else:
                     raise RuntimeError(f"{step} must return None or a tuple of (new_args, new_kwargs), "
                                        f"but got {result}.")
-        out = step(self, *args, **kwargs)
+        out = step(*args, **kwargs)
         for hook in itertools.chain(list(self._optimizer_step_post_hooks.values()),
                                     list(_global_step_post_hooks.values())):
             hook(self, args, kwargs)
@@ -453,8 +455,8 @@ def _as_array(value):
     """An array from an ember tensor, a NumPy array or any array object (e.g. a PyTorch tensor)."""
     if isinstance(value, Tensor):
         return value._data
-    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a foreign framework's tensor
-        value = value.detach().cpu()
+    if hasattr(value, "detach") and hasattr(value, "cpu") and hasattr(value, "numpy"):  # e.g. a torch.Tensor
+        return np.array(value.detach().cpu().numpy())
     return np.array(value)
 
 
