@@ -63,10 +63,30 @@ def _running_max(candidates, dtype, count: int):
 
 def max_pool_forward(x, ksize: tuple, geom: Geometry, osize: tuple):
     """(max over each window, which kernel position won: a small int array shaped like the output)."""
-    xp = pad_array(x, geom.pad, _lowest(x.dtype))
+    low = _lowest(x.dtype)
+    xp = pad_array(x, geom.pad, low)
     lead = (slice(None), slice(None))
     views = (xp[lead + sl] for _, sl in _slices(ksize, geom, osize))
-    return _running_max(views, x.dtype, math.prod(ksize))
+    out, which = _running_max(views, x.dtype, math.prod(ksize))
+    if any(lo or hi for lo, hi in geom.pad):
+        floor = out == low
+        if floor.any():
+            # a window holding only the lowest value: PyTorch names its first position inside the input,
+            # never the padding
+            first = _like(_first_inside(x.shape[2:], ksize, geom, osize).astype(which.dtype), which)
+            which = np.where(floor, first, which)
+    return out, which
+
+
+def _first_inside(spatial: tuple, ksize: tuple, geom: Geometry, osize: tuple):
+    """Per output position, the flat kernel position of the first tap that falls inside the input."""
+    nd = len(ksize)
+    flat = 0
+    for i in range(nd):
+        start = np.arange(osize[i]) * geom.stride[i] - geom.pad[i][0]
+        tap = -(np.minimum(start, 0) // geom.dilation[i])
+        flat = flat * ksize[i] + tap.reshape((-1,) + (1,) * (nd - 1 - i))
+    return np.asarray(flat)
 
 
 def max_pool_indices(which, spatial: tuple, ksize: tuple, geom: Geometry, osize: tuple):

@@ -225,6 +225,10 @@ def _avg_pool(input: Tensor, nd: int, kernel_size, stride, padding, ceil_mode: b
         raise RuntimeError("stride should not be zero")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
+    if not input.dtype.is_floating_point and input.dtype is not _dt.int64:
+        name = _SCALAR.get(input.dtype.name if hasattr(input.dtype, "name") else str(input.dtype),
+                           str(input.dtype))
+        raise NotImplementedError(f"\"{fn}\" not implemented for '{name}'")
     if input.dim() < nd + 1:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-max(input.dim(), 1)}, "
                          f"{max(input.dim(), 1) - 1}], but got {-nd - 1})")
@@ -328,7 +332,10 @@ def _adaptive_avg(input: Tensor, output_size, nd: int) -> Tensor:
         return input.mean(tuple(range(-nd, 0)), keepdim=True)
     x, batched = _batch(input, nd)
     spatial = tuple(x.shape[2:])
-    if 0 not in sizes and all(s % o == 0 for s, o in zip(spatial, sizes)):
+    if 0 in sizes:
+        empty = _tensor.Tensor._make(np.zeros_like(x._data, shape=tuple(x.shape[:2]) + tuple(sizes)))
+        return empty if batched else empty.squeeze(0)
+    if all(s % o == 0 for s, o in zip(spatial, sizes)):
         ks = tuple(s // o for s, o in zip(spatial, sizes))
         geom = Geometry(ks, ((0, 0),) * nd, (1,) * nd)
         div = _pool.avg_divisor(spatial, ks, ks, (0,) * nd, sizes, True, None)
@@ -457,10 +464,14 @@ def _max_unpool(input: Tensor, indices: Tensor, nd: int, kernel_size, stride, pa
     plane = math.prod(size)
     arr = idx._data
     if arr.size:
-        bad = arr[(arr < 0) | (arr >= plane)]
-        if bad.size:
-            raise RuntimeError(f"Found an invalid max index: {int(bad.reshape(-1)[0])} (output volumes are "
-                               f"of size {_axes_text(size)})")
+        flat = arr.reshape(arr.shape[0] * arr.shape[1], -1)
+        bad = (flat < 0) | (flat >= plane)
+        if bad.any():
+            # PyTorch reports the last bad index of the first plane that has one
+            row = int(np.flatnonzero(bad.any(axis=1))[0])
+            value = int(flat[row][bad[row]][-1])
+            raise RuntimeError(f"Found an invalid max index: {value} (output volumes are of size "
+                               f"{_axes_text(size)})")
     out = _pool.MaxUnpool.apply(x, arr, tuple(x.shape[:2]) + tuple(size))
     if out.grad_fn is not None:
         out.grad_fn._name = f"MaxUnpool{nd}DBackward0"
