@@ -161,7 +161,9 @@ class SparseTensor(Tensor):
 
     def __repr__(self, *, tensor_contents=None) -> str:
         pad = " " * len("tensor(")
-        ind = repr(Tensor._make(self._idx)).replace("\n", "\n" + pad + " " * len("indices="))
+        # indices are always int64: PyTorch never names their dtype, even when empty
+        ind = repr(Tensor._make(self._idx)) if self._idx.size else f"tensor([], size={self._idx.shape})"
+        ind = ind.replace("\n", "\n" + pad + " " * len("indices="))
         val = repr(Tensor._make(self._data)).replace("\n", "\n" + pad + " " * len("values="))
         tail = f"size={self._size}, nnz={self._nnz()}"
         if self.dtype is not _dt.get_default_dtype():
