@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from ... import _tensor
+from ...backend import dtypes as _dt
 from ...ops import resample as _rs
 from ...ops.elementwise import where as _where
 from ...ops.pool import FlatGather
@@ -20,6 +21,7 @@ __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "
            "pixel_unshuffle",
            "channel_shuffle", "native_channel_shuffle", "affine_grid", "grid_sample"]
 
+_SCALAR = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 _LINEAR = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
 _MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
 _NAMES = {"nearest": "UpsampleNearest{}DBackward0", "nearest-exact": "UpsampleNearestExact{}DBackward0",
@@ -73,17 +75,18 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
     if recompute_scale_factor:
         scales = None
-    if antialias and not (mode in ("bilinear", "bicubic") and input.dim() == 4):
-        raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D "
-                         "tensor as input")
-    if antialias:
-        raise NotImplementedError("interpolate(antialias=True) is not supported by ember")
-    if input.dim() not in (3, 4, 5) or mode not in _MODES:
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.dim() == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a "
+                         "4-D tensor as input")
+    if antialias or mode == "lanczos":
+        raise NotImplementedError("interpolate: antialias=True and mode='lanczos' are not supported by ember")
+    if mode in ("linear", "bilinear", "trilinear") and input.dim() in (3, 4,
+                                                                       5) and input.dim() != _LINEAR[mode]:
+        raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {_LINEAR[mode]}D input")
+    if input.dim() not in (3, 4, 5) or mode not in _MODES or (mode == "bicubic" and input.dim() != 4):
         raise NotImplementedError("Input Error: Only 3D, 4D and 5D input Tensors supported (got "
                                   f"{input.dim()}D) for the modes: nearest | linear | bilinear | bicubic | "
                                   f"trilinear | lanczos | area | nearest-exact (got {mode})")
-    if mode in _LINEAR and input.dim() != _LINEAR[mode]:
-        raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {_LINEAR[mode]}D input")
     spatial = tuple(input.shape[2:])
     if any(o <= 0 for o in out) or any(s <= 0 for s in spatial):
         labels = "DHW"[3 - dim:]
@@ -93,8 +96,11 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                            f"({outs})")
     if mode == "area":
         return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[dim - 1](input, out)
-    if not input.dtype.is_floating_point and mode != "nearest" and mode != "nearest-exact":
-        raise NotImplementedError(f"\"upsample_{mode}{dim}d_out_frame\" not implemented for '{input.dtype}'")
+    if not input.dtype.is_floating_point and not (input.dtype is _dt.uint8 and mode.startswith("nearest")):
+        # PyTorch also blends uint8 images (with its own rounding); ember resamples those only by nearest
+        kernel = "upsample_" + mode.replace("-exact", "")
+        raise NotImplementedError(f"\"{kernel}{dim}d_channels_last\" not implemented for "
+                                  f"'{_SCALAR.get(input.dtype.name, input.dtype.name)}'")
     dt = input._data.dtype
     taps = []
     for i, (s, o) in enumerate(zip(spatial, out)):
