@@ -1,7 +1,8 @@
 """Numerically stable fused primitives: softmax, log_softmax, and the classification losses built on them
 (cross-entropy with class-index targets as one op, and nll_loss).
 
-Each is one graph node: forward shifts by the max before exponentiating, backward is the closed form.
+Each is one graph node: forward exponentiates shifted by the max (unless exp cannot overflow or underflow),
+backward is the closed form.
 The Tensor `backward` is written with differentiable ops (double backward works); `backward_array` is
 the first-order fast path on arrays, reusing what forward computed.
 """
@@ -25,9 +26,45 @@ def _kernel(name: str, x, dim: int) -> NotImplementedError:
     return _not_implemented(f"{name}{last}_kernel_impl", x, suffix=False)
 
 
-def _shifted(x, axis):
-    """x - max(x) along axis (a new array); the shift keeps exp() from overflowing."""
-    return x - x.max(axis=axis, keepdims=True)
+# exp(x) of these dtypes neither overflows nor underflows to 0 for |x| below the bound
+_EXP_SAFE = {np.dtype(np.float32): 80.0, np.dtype(np.float64): 700.0}
+_GEMV_MAX = 1 << 16
+
+
+def _exp_safe(x, axis: int) -> bool:
+    """Whether exp(x) can be used unshifted: every |x| is small enough that no term overflows, no row sums
+    past the dtype's range and none underflows to 0. The global min and max cost less than the row max and
+    the subtraction they save."""
+    bound = _EXP_SAFE.get(x.dtype)
+    if bound is None or x.size == 0:
+        return x.size == 0
+    bound -= np.log(x.shape[axis])
+    return bool(x.max() < bound and x.min() > -bound)
+
+
+def _exp_shifted(x, axis: int):
+    """(exp(x - c), c) with c the max along axis, or c = None when exp(x) is safe unshifted."""
+    if _exp_safe(x, axis):
+        return np.exp(x), None
+    m = x.max(axis=axis, keepdims=True)
+    z = x - m
+    return np.exp(z, out=z), m
+
+
+def _sum_keep(a, axis: int):
+    """a.sum(axis, keepdims=True); along the last axis of a C-contiguous float array it is a matrix-vector
+    product, several times faster than NumPy's reduction (rows are short enough to stay accurate)."""
+    n = a.shape[axis]
+    if axis == a.ndim - 1 and 0 < n <= _GEMV_MAX and a.dtype in _EXP_SAFE and a.flags.c_contiguous:
+        return (a.reshape(-1, n) @ np.ones_like(a, shape=(n,))).reshape(a.shape[:-1] + (1,))
+    return a.sum(axis=axis, keepdims=True)
+
+
+def _dot_keep(a, b, axis: int):
+    """(a * b).sum(axis, keepdims=True) without the product array when axis is the last one."""
+    if axis == a.ndim - 1 and a.dtype == b.dtype and a.dtype.kind == "f":
+        return np.einsum("...i,...i->...", a, b)[..., None]
+    return (a * b).sum(axis=axis, keepdims=True)
 
 
 @quiet_op
@@ -44,9 +81,8 @@ class Softmax(Op):
         elif x.ndim == 0:
             y = np.exp(x - x)
         else:
-            y = _shifted(x, dim)
-            np.exp(y, out=y)
-            y /= y.sum(axis=dim, keepdims=True)
+            y, _ = _exp_shifted(x, dim)
+            np.multiply(y, 1 / _sum_keep(y, dim), out=y)
         ctx.save_for_backward(y)
         return y
 
@@ -63,9 +99,9 @@ class Softmax(Op):
         y = y._data
         if y.ndim == 0:
             return g * 0
-        gy = g * y
-        gy -= y * gy.sum(axis=ctx.dim, keepdims=True)
-        return gy
+        gx = g - _dot_keep(g, y, ctx.dim)
+        gx *= y
+        return gx
 
 
 @quiet_op
@@ -82,8 +118,12 @@ class LogSoftmax(Op):
         elif x.ndim == 0:
             y = x - x
         else:
-            y = _shifted(x, dim)
-            y -= np.log(np.exp(y).sum(axis=dim, keepdims=True))
+            if _exp_safe(x, dim):
+                y = x - np.log(_sum_keep(np.exp(x), dim))
+            else:
+                # subtract the shift first: adding it to log-sum-exp would round away small differences
+                y = x - x.max(axis=dim, keepdims=True)
+                y -= np.log(_sum_keep(np.exp(y), dim))
         ctx.save_for_backward(y)
         return y
 
@@ -100,7 +140,10 @@ class LogSoftmax(Op):
         y = y._data
         if y.ndim == 0:
             return g * 0
-        return g - np.exp(y) * g.sum(axis=ctx.dim, keepdims=True)
+        gx = np.exp(y)
+        gx *= -_sum_keep(g, ctx.dim)
+        gx += g
+        return gx
 
 
 # -- classification losses on (N, C, d1, ...) inputs with (N, d1, ...) class-index targets -------------------
@@ -162,14 +205,20 @@ class CrossEntropy(Op):
         n_classes = x.shape[1]
         tc, valid = _targets(target, n_classes, ignore_index)
         idx = tc[:, None]
-        z = _shifted(x, 1)
-        zt = np.take_along_axis(z, idx, axis=1)[:, 0]
+        e, shift = _exp_shifted(x, 1)
+        s = _sum_keep(e, 1)[:, 0]
+        # log-sum-exp and the logits it is compared with, both relative to the shift (no cancellation)
+        lse = np.log(s)
+        zt = np.take_along_axis(x, idx, axis=1)[:, 0]
+        z = x
+        if shift is not None:
+            zt = zt - shift[:, 0]
         eps = label_smoothing
         if eps > 0:
-            zsum = (z if weight is None else z * weight.reshape(_class_shape(x.ndim, n_classes))).sum(axis=1)
-        e = np.exp(z, out=z)
-        s = e.sum(axis=1)
-        lse = np.log(s)
+            if shift is not None:
+                z = x - shift
+            zsum = _sum_keep(z if weight is None else z * weight.reshape(_class_shape(x.ndim, n_classes)), 1)
+            zsum = zsum[:, 0]
         wt = _sample_weights(weight, tc, valid, x.dtype)
         loss = wt * (lse - zt)
         sum_w = x.dtype.type(n_classes) if weight is None else weight.sum()
