@@ -116,6 +116,21 @@ def test_functional_underscore_forms(name, args):
     check(fn, [arr(4, 5)])
 
 
+@pytest.mark.parametrize("name,args,inplace_kw", [
+    ("relu", (), True), ("relu6", (), True), ("elu", (), True), ("selu", (), True), ("celu", (), True),
+    ("leaky_relu", (), True), ("threshold", (0.1, 2.0), True), ("hardtanh", (), True), ("silu", (), True),
+    ("mish", (), True), ("hardsigmoid", (), True), ("hardswish", (), True), ("rrelu", (), True),
+    ("elu_", (), False), ("selu_", (), False), ("celu_", (), False), ("leaky_relu_", (), False),
+    ("threshold_", (0.1, 2.0), False), ("rrelu_", (), False), ("relu_", (), False), ("hardtanh_", (), False)])
+def test_inplace_grad_fn_names(name, args, inplace_kw):
+    names = []
+    for lib in (ember, torch):
+        y = lib.ones(3, requires_grad=True) * 1
+        kw = {"inplace": True} if inplace_kw else {}
+        names.append(getattr(lib.nn.functional, name)(y, *args, **kw).grad_fn.name())
+    assert names[0] == names[1]
+
+
 def test_inplace_on_leaf_errors():
     same_outcome(lambda lib: lib.nn.functional.relu(lib.ones(3, requires_grad=True), inplace=True))
     same_outcome(lambda lib: lib.nn.functional.elu(lib.ones(3, requires_grad=True), inplace=True))

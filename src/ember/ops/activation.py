@@ -541,6 +541,13 @@ def _named(out: Tensor, name: str) -> Tensor:
     return out
 
 
+def inplace_as(input: Tensor, name: str, fn, *args, **kwargs) -> Tensor:
+    """fn(input, ...) written back into input, its node named as PyTorch's in-place variant's."""
+    def named(*a, **k):
+        return _named(fn(*a, **k), name)
+    return input._inplace(named, *args, **kwargs)
+
+
 def elu_op(input: Tensor, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0,
            name: str = "EluBackward0") -> Tensor:
     """The ELU family's shared primitive (ELU, SELU, CELU differ in the coefficients)."""
@@ -554,7 +561,7 @@ def selu(input: Tensor) -> Tensor:
 
 
 def selu_(input: Tensor) -> Tensor:
-    return input._inplace(selu)
+    return inplace_as(input, "EluBackward1", selu)
 
 
 def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -565,7 +572,7 @@ def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 
 def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
-    return input._inplace(celu, alpha)
+    return inplace_as(input, "CeluBackward1", celu, alpha)
 
 
 def _rrelu_slopes(input: Tensor, lower: float, upper: float):
@@ -588,7 +595,7 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
 
 
 def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:
-    return input._inplace(rrelu, lower, upper, training)
+    return inplace_as(input, "RreluWithNoiseBackward1", rrelu, lower, upper, training)
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
@@ -616,5 +623,5 @@ def threshold(input: Tensor, threshold: float, value: float) -> Tensor:
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
-    return input._inplace(Threshold.apply, threshold=threshold, value=value)
+    return inplace_as(input, "ThresholdBackward1", Threshold.apply, threshold=threshold, value=value)
 

@@ -23,11 +23,14 @@ __all__ = [
 ]
 
 
-def _maybe_inplace(input: Tensor, inplace: bool, fn, *args, **kwargs) -> Tensor:
-    """fn(input, ...) out of place, or written back into input (autograd rewired) when inplace."""
+def _maybe_inplace(input: Tensor, inplace: bool, fn, *args, inplace_name: str | None = None) -> Tensor:
+    """fn(input, ...) out of place, or written back into input (autograd rewired) when inplace; some
+    in-place variants name their node differently in PyTorch (`inplace_name`)."""
     if inplace:
-        return input._inplace(fn, *args, **kwargs)
-    return fn(input, *args, **kwargs)
+        if inplace_name is not None:
+            return _act.inplace_as(input, inplace_name, fn, *args)
+        return input._inplace(fn, *args)
+    return fn(input, *args)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -59,16 +62,16 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    return _maybe_inplace(input, inplace, _act.elu_op, alpha)
+    return _maybe_inplace(input, inplace, _act.elu_op, alpha, inplace_name="EluBackward1")
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
-    return input._inplace(_act.elu_op, alpha)
+    return _act.inplace_as(input, "EluBackward1", _act.elu_op, alpha)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants."""
-    return _maybe_inplace(input, inplace, _act.selu)
+    return _maybe_inplace(input, inplace, _act.selu, inplace_name="EluBackward1")
 
 
 selu_ = _act.selu_
@@ -76,7 +79,7 @@ selu_ = _act.selu_
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
-    return _maybe_inplace(input, inplace, _act.celu, alpha)
+    return _maybe_inplace(input, inplace, _act.celu, alpha, inplace_name="CeluBackward1")
 
 
 celu_ = _act.celu_
@@ -89,16 +92,16 @@ def _leaky_relu(input: Tensor, negative_slope: float) -> Tensor:
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, negative_slope * x otherwise."""
-    return _maybe_inplace(input, inplace, _leaky_relu, negative_slope)
+    return _maybe_inplace(input, inplace, _leaky_relu, negative_slope, inplace_name="LeakyReluBackward1")
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
-    return input._inplace(_leaky_relu, negative_slope)
+    return _act.inplace_as(input, "LeakyReluBackward1", _leaky_relu, negative_slope)
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else value."""
-    return _maybe_inplace(input, inplace, _act.threshold, threshold, value)
+    return _maybe_inplace(input, inplace, _act.threshold, threshold, value, inplace_name="ThresholdBackward1")
 
 
 threshold_ = _act.threshold_
@@ -228,7 +231,8 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
           inplace: bool = False) -> Tensor:
     """Leaky ReLU with random negative slopes U(lower, upper) in training, (lower + upper) / 2 in eval."""
-    return _maybe_inplace(input, inplace, _act.rrelu, lower, upper, training)
+    return _maybe_inplace(input, inplace, _act.rrelu, lower, upper, training,
+                          inplace_name="RreluWithNoiseBackward1")
 
 
 rrelu_ = _act.rrelu_
