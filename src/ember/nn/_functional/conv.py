@@ -312,23 +312,23 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
                            f"output_width: {size[1]}")
     dim = input.dim()
     if dim not in (2, 3) or (dim == 2 and 0 in input.shape) or (dim == 3 and 0 in input.shape[1:]):
-        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor with possibly 0 batch size and non-zero "
-                           f"dimensions for input, but got: {list(input.shape)}")
+        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and "
+                           f"non-zero dimensions for input, but got: {list(input.shape)}")
     x = input if dim == 3 else input.unsqueeze(0)
     kprod = ks[0] * ks[1]
     if x.shape[1] % kprod:
         raise RuntimeError("Expected size of input's dimension 1 to be divisible by the product of "
                            f"kernel_size, but got input.size(1)={x.shape[1]} and kernel_size={ks}.")
     blocks = _blocks(size, ks, dil, pad, st)
-    if any(b < 1 for b in blocks):
-        raise RuntimeError(f"Given output_size={size}, kernel_size={ks}, dilation={dil}, padding={pad}, "
-                           f"stride={st}, calculated shape of the array of sliding blocks as {blocks}, but "
-                           "its components must be at least one.")
     if x.shape[2] != blocks[0] * blocks[1]:
         raise RuntimeError(f"Given output_size={size}, kernel_size={ks}, dilation={dil}, padding={pad}, "
                            f"stride={st}, expected size of input's dimension 2 to match the calculated "
                            f"number of sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, "
                            f"but got input.size(2)={x.shape[2]}.")
+    if any(b < 1 for b in blocks):
+        raise RuntimeError(f"Given output_size={size}, kernel_size={ks}, dilation={dil}, padding={pad}, "
+                           f"stride={st}, calculated shape of the array of sliding blocks as {blocks}, but "
+                           "its components must be at least one.")
     geom = Geometry(st, tuple((p, p) for p in pad), dil)
     shape = (x.shape[0], x.shape[1] // kprod) + size
     out = _ops.Col2Im.apply(x, shape, ks, geom, blocks)

@@ -21,7 +21,8 @@ __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "
            "pixel_unshuffle",
            "channel_shuffle", "native_channel_shuffle", "affine_grid", "grid_sample"]
 
-_SCALAR = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_SCALAR = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+           "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 _LINEAR = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
 _MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
 _NAMES = {"nearest": "UpsampleNearest{}DBackward0", "nearest-exact": "UpsampleNearestExact{}DBackward0",
@@ -76,8 +77,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if recompute_scale_factor:
         scales = None
     if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.dim() == 4):
-        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a "
-                         "4-D tensor as input")
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and "
+                         "requires a 4-D tensor as input")
     if antialias or mode == "lanczos":
         raise NotImplementedError("interpolate: antialias=True and mode='lanczos' are not supported by ember")
     if mode in ("linear", "bilinear", "trilinear") and input.dim() in (3, 4,
@@ -336,12 +337,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
                          f"'reflection', but got: '{padding_mode}'")
     align_corners = _align_warning(align_corners)
     if input.dtype != grid.dtype:
-        raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but input has "
-                           f"{input.dtype} and grid has {grid.dtype}")
-    if input.dim() not in (4, 5) or input.dim() != grid.dim():
-        raise RuntimeError("grid_sampler(): expected 4D or 5D input and grid with same number of "
-                           f"dimensions, but got input with sizes {list(input.shape)} and grid with sizes "
-                           f"{list(grid.shape)}")
+        raise RuntimeError(f"expected scalar type {_SCALAR.get(input.dtype.name, input.dtype.name)} but "
+                           f"found {_SCALAR.get(grid.dtype.name, grid.dtype.name)}")
     if input.shape[0] != grid.shape[0]:
         raise RuntimeError("grid_sampler(): expected grid and input to have same batch size, but got input "
                            f"with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
@@ -353,6 +350,11 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
         if input.shape[i] <= 0:
             raise RuntimeError("grid_sampler(): expected input to have non-empty spatial dimensions, but "
                                f"input has sizes {list(input.shape)} with dimension {i} being empty")
+    if input.dim() not in (4, 5) or input.dim() != grid.dim():
+        ranks = f"{input.dim()}D" if input.dim() in (4, 5) else "4D or 5D"
+        raise RuntimeError(f"grid_sampler(): expected {ranks} input and grid with same number of dimensions, "
+                           f"but got input with sizes {list(input.shape)} and grid with sizes "
+                           f"{list(grid.shape)}")
     if mode == "bicubic":
         raise NotImplementedError("grid_sample(mode='bicubic') is not supported by ember")
     spatial = tuple(input.shape[2:])
