@@ -635,3 +635,39 @@ def test_timing_smoke():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         F.cross_entropy(ember.tensor(x), ember.tensor(t))
+
+
+GRAD_FN_CASES = [
+    lambda F, x, p, t, tp: F.binary_cross_entropy(p, tp),
+    lambda F, x, p, t, tp: F.binary_cross_entropy_with_logits(x, tp, reduction="none"),
+    lambda F, x, p, t, tp: F.cross_entropy(x, t),
+    lambda F, x, p, t, tp: F.cross_entropy(x, t, label_smoothing=0.1),
+    lambda F, x, p, t, tp: F.cross_entropy(x, tp),
+    lambda F, x, p, t, tp: F.cross_entropy(x, tp, reduction="none"),
+    lambda F, x, p, t, tp: F.nll_loss(x, t, reduction="none"),
+    lambda F, x, p, t, tp: F.nll_loss(x.reshape(1, 4, 3, 1), t.reshape(1, 3, 1)),
+    lambda F, x, p, t, tp: F.l1_loss(x, tp),
+    lambda F, x, p, t, tp: F.mse_loss(x, tp, reduction="sum"),
+    lambda F, x, p, t, tp: F.huber_loss(x, tp),
+    lambda F, x, p, t, tp: F.smooth_l1_loss(x, tp),
+    lambda F, x, p, t, tp: F.soft_margin_loss(x, tp),
+    lambda F, x, p, t, tp: F.multilabel_soft_margin_loss(x, tp),
+    lambda F, x, p, t, tp: F.kl_div(x, tp, reduction="batchmean"),
+    lambda F, x, p, t, tp: F.kl_div(x, tp, reduction="none"),
+    lambda F, x, p, t, tp: F.poisson_nll_loss(x, tp),
+    lambda F, x, p, t, tp: F.gaussian_nll_loss(x, tp, p),
+    lambda F, x, p, t, tp: F.triplet_margin_loss(x, p, tp),
+    lambda F, x, p, t, tp: F.multi_margin_loss(x, t),
+    lambda F, x, p, t, tp: F.hinge_embedding_loss(x, tp * 2 - 1),
+]
+
+
+@pytest.mark.parametrize("case", range(len(GRAD_FN_CASES)))
+def test_loss_grad_fn_names(case):
+    x, p, t, tp = arr(3, 4), RNG.random((3, 4)), np.array([0, 1, 3]), RNG.random((3, 4))
+    got = []
+    for lib in (ember, torch):
+        args = (lib.tensor(x, requires_grad=True), lib.tensor(p, requires_grad=True), lib.tensor(t),
+                lib.tensor(tp))
+        got.append(GRAD_FN_CASES[case](lib.nn.functional, *args).grad_fn.name())
+    assert got[0] == got[1]

@@ -172,7 +172,10 @@ def _soft_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None, re
         return -prod.sum(class_dim)
     if reduction == "sum":
         return -prod.sum()
-    return -prod.sum() / (x.size / n_classes if n_classes else math.nan)
+    out = -prod.sum() / (x.size / n_classes if n_classes else math.nan)
+    if out.grad_fn is not None:
+        out.grad_fn._name = "DivBackward1"  # PyTorch divides by a C++ scalar here
+    return out
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
