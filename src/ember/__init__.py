@@ -23,6 +23,8 @@ from .ops.indexing import *
 from .ops.linalg import *
 from .ops.reduce import *
 from .ops.shape import *
+from .ops.activation import *
+from .ops.fused import *
 
 _tensor._bind_methods()
 

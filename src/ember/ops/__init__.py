@@ -1,7 +1,7 @@
 """ember's differentiable ops, one family per module; each Function's forward and backward side by side."""
 
 from .. import random as _random
-from . import conversion, elementwise, indexing, linalg, reduce, shape
+from . import activation, conversion, elementwise, fused, indexing, linalg, reduce, shape
 
 # the modules whose METHODS / INPLACE names become Tensor methods (see _tensor._bind_methods)
-MODULES = (conversion, elementwise, reduce, shape, indexing, linalg, _random)
+MODULES = (conversion, elementwise, reduce, shape, indexing, linalg, activation, fused, _random)
