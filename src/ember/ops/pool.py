@@ -49,8 +49,8 @@ def _running_max(candidates, dtype, count: int):
     small = np.int8 if count < 128 else np.int32
     for k, v in enumerate(candidates):
         if best is None:
-            best = np.array(v, copy=True)
-            which = np.zeros(best.shape, small)
+            best = v.copy()
+            which = np.zeros_like(best, dtype=small)
             continue
         m = v > best
         if check_nan:
@@ -149,20 +149,20 @@ def adaptive_max_forward(x, osize: tuple):
     counts = tuple(t.shape[1] for t in tabs)
 
     def grid(tpos):
-        return tuple(tabs[i][:, tpos[i]].reshape((-1,) + (1,) * (nd - 1 - i)) for i in range(nd))
+        return tuple(_like(tabs[i][:, tpos[i]].reshape((-1,) + (1,) * (nd - 1 - i)), x) for i in range(nd))
 
     lead = (slice(None), slice(None))
     picks = (x[lead + grid(tpos)] for tpos in np.ndindex(*counts))
     out, which = _running_max(picks, x.dtype, math.prod(counts))
     st = _spatial_strides(spatial)
     flat = 0
-    rem = which
+    rem = which.astype(np.int64)
     for i in range(nd - 1, -1, -1):
         t = rem % counts[i]
         rem = rem // counts[i]
-        o = np.arange(osize[i]).reshape((-1,) + (1,) * (nd - 1 - i))
-        flat = flat + tabs[i][o, t] * st[i]
-    return out, _like(np.asarray(flat, np.int64), x)
+        o = _like(np.arange(osize[i]).reshape((-1,) + (1,) * (nd - 1 - i)), x)
+        flat = flat + _like(tabs[i], x)[o, t] * st[i]
+    return out, flat
 
 
 def scatter_flat(g, idx, shape: tuple, unique: bool):
@@ -176,7 +176,7 @@ def scatter_flat(g, idx, shape: tuple, unique: bool):
         out = np.zeros_like(g, shape=(nc, plane))
         np.put_along_axis(out, fi, gf, axis=1)
         return out.reshape(shape)
-    glob = (fi + (np.arange(nc, dtype=np.int64) * plane)[:, None]).ravel()
+    glob = (fi + _like(np.arange(nc, dtype=np.int64) * plane, g)[:, None]).ravel()
     if g.dtype.kind == "f" and g.dtype.itemsize <= 8:
         out = np.bincount(glob, weights=gf.ravel(), minlength=nc * plane).astype(g.dtype, copy=False)
         return out.reshape(shape)

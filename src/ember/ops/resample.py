@@ -3,8 +3,9 @@ circular), interpolation (nearest, linear, cubic) and variable-window averages.
 
 All of them are "tap" maps applied one axis at a time: output position o of an axis reads input
 positions idx[t, o] for a few taps t, scaled by weight[t, o]. Forward gathers with np.take (work in
-proportion to the output); the adjoint adds each tap back with strided slice additions or
-np.add.reduceat over runs of the index array, never with a Python loop over elements.
+proportion to the output). The adjoint of a tap map is again a tap map (each input position gathers
+from the outputs that read it), so backward is the same gather with transposed taps; a map made of a
+few contiguous runs (padding) is transposed with slice additions instead.
 """
 
 from __future__ import annotations
@@ -20,13 +21,40 @@ __all__: list = []
 
 class Taps(NamedTuple):
     """How one axis of length `size` is resampled: idx (T, O) input positions per tap and output
-    position; weight (T, O) or None (all ones); valid (T, O) bool or None (taps outside a window,
-    which read nothing: masked, so that inf or NaN elsewhere cannot leak in through a zero weight)."""
+    position; weight (T, O) or None (all ones); valid (T, O) bool or None (taps that read nothing:
+    masked, so that an inf or NaN cannot leak in through a zero weight)."""
 
     idx: np.ndarray
     size: int
     weight: np.ndarray | None = None
     valid: np.ndarray | None = None
+
+
+def transpose_taps(t: Taps) -> Taps:
+    """The taps of the adjoint map: input position j gathers every output o with idx[k, o] == j,
+    weighted by weight[k, o]."""
+    count, out = t.idx.shape
+    rows = t.idx.ravel()
+    cols = np.tile(np.arange(out), count)
+    vals = np.ones(rows.shape) if t.weight is None else t.weight.ravel()
+    if t.valid is not None:
+        keep = t.valid.ravel()
+        rows, cols, vals = rows[keep], cols[keep], vals[keep]
+    order = np.lexsort((cols, rows))
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    per_row = np.bincount(rows, minlength=t.size)
+    taps = max(int(per_row.max()) if per_row.size else 0, 1)
+    rank = np.arange(rows.shape[0]) - (np.cumsum(per_row) - per_row)[rows]
+    idx = np.zeros((taps, t.size), np.int64)
+    weight = np.zeros((taps, t.size), vals.dtype if t.weight is not None else np.float64)
+    valid = np.zeros((taps, t.size), bool)
+    idx[rank, rows] = cols
+    weight[rank, rows] = vals
+    valid[rank, rows] = True
+    all_valid = bool(valid.all())
+    if t.weight is None and all_valid:
+        return Taps(idx, out)
+    return Taps(idx, out, weight, None if all_valid else valid)
 
 
 def _along(a, axis: int, ndim: int):
@@ -44,22 +72,31 @@ def _on_device(a, like):
     return xp_of(like).asarray(a)
 
 
+def _apply_axis(x, t: Taps, axis: int):
+    """One axis of apply_taps."""
+    masked = t.valid is not None and not bool(t.valid.all())
+    # a zero weight silences a skipped tap unless the data holds inf or NaN: select only then
+    select = masked and x.dtype.kind in "fc" and not bool(np.isfinite(x).all())
+    acc = None
+    for j in range(t.idx.shape[0]):
+        v = np.take(x, _on_device(t.idx[j], x), axis=axis)
+        if t.weight is not None:
+            w = t.weight[j] if t.valid is None else np.where(t.valid[j], t.weight[j], 0)
+            v *= _on_device(_along(w.astype(x.dtype), axis, x.ndim), x)
+        elif masked:
+            v *= _on_device(_along(t.valid[j].astype(x.dtype), axis, x.ndim), x)
+        if select:
+            v = np.where(_on_device(_along(t.valid[j], axis, x.ndim), x), v, 0)
+        acc = v if acc is None else np.add(acc, v, out=acc)
+    return acc
+
+
 def apply_taps(x, taps: tuple):
     """Resample the trailing len(taps) axes of x (None leaves an axis as it is)."""
     nd = len(taps)
     for i, t in enumerate(taps):
-        if t is None:
-            continue
-        axis = x.ndim - nd + i
-        acc = None
-        for j in range(t.idx.shape[0]):
-            v = np.take(x, _on_device(t.idx[j], x), axis=axis)
-            if t.valid is not None:
-                v = np.where(_on_device(_along(t.valid[j], axis, x.ndim), x), v, 0)
-            if t.weight is not None:
-                v = v * _on_device(_along(t.weight[j].astype(x.dtype), axis, x.ndim), x)
-            acc = v if acc is None else np.add(acc, v, out=acc)
-        x = acc
+        if t is not None:
+            x = _apply_axis(x, t, x.ndim - nd + i)
     return x
 
 
@@ -85,50 +122,43 @@ def _runs(idx: np.ndarray, limit: int) -> list | None:
     return out
 
 
-def index_add(g, idx: np.ndarray, axis: int, size: int):
-    """The adjoint of np.take(x, idx, axis): out[.., j, ..] = sum of g[.., o, ..] over o with idx[o] == j."""
-    shape = g.shape[:axis] + (size,) + g.shape[axis + 1:]
-    out = np.zeros_like(g, shape=shape)
+def _add_runs(g, runs: list, axis: int, size: int):
+    """The adjoint of a gather made of contiguous runs: one slice addition per run."""
+    out = np.zeros_like(g, shape=g.shape[:axis] + (size,) + g.shape[axis + 1:])
     lead = (slice(None),) * axis
-    if idx.size == 0:
-        return out
-    runs = _runs(idx, 16)
-    if runs is not None:
-        for start, n, first, step in runs:
-            src = g[lead + (slice(start, start + n),)]
-            if step == 1:
-                out[lead + (slice(first, first + n),)] += src
-            else:
-                out[lead + (slice(first - n + 1, first + 1),)] += np.flip(src, axis)
-        return out
-    if np.all(np.diff(idx) >= 0):
-        starts = np.flatnonzero(np.concatenate(([True], idx[1:] != idx[:-1])))
-        sums = np.add.reduceat(g, _on_device(starts, g), axis=axis)
-        out[lead + (_on_device(idx[starts], g),)] += sums
-        return out
-    np.add.at(out, lead + (_on_device(idx, g),), g)
+    for start, n, first, step in runs:
+        src = g[lead + (slice(start, start + n),)]
+        if step == 1:
+            out[lead + (slice(first, first + n),)] += src
+        else:
+            out[lead + (slice(first - n + 1, first + 1),)] += np.flip(src, axis)
     return out
 
 
-def adjoint_taps(g, taps: tuple):
-    """The adjoint of apply_taps: g shaped like its output, back to its input's shape."""
+def adjoint_taps(g, taps: tuple, transposed: tuple | None = None):
+    """The adjoint of apply_taps: g shaped like its output, back to its input's shape. `transposed` may
+    hold transpose_taps of each axis (computed here when missing)."""
     nd = len(taps)
     for i in range(nd - 1, -1, -1):
         t = taps[i]
         if t is None:
             continue
         axis = g.ndim - nd + i
-        acc = None
-        for j in range(t.idx.shape[0]):
-            v = g
-            if t.weight is not None:
-                v = v * _on_device(_along(t.weight[j].astype(g.dtype), axis, g.ndim), g)
-            if t.valid is not None:
-                v = np.where(_on_device(_along(t.valid[j], axis, g.ndim), g), v, 0)
-            part = index_add(v, t.idx[j], axis, t.size)
-            acc = part if acc is None else np.add(acc, part, out=acc)
-        g = acc
+        runs = _runs(t.idx[0], 16) if t.idx.shape[0] == 1 and t.weight is None and t.valid is None else None
+        if runs is not None:
+            g = _add_runs(g, runs, axis, t.size)
+        else:
+            tt = transposed[i] if transposed is not None else transpose_taps(t)
+            g = _apply_axis(g, tt, axis)
     return g
+
+
+def _transposed(ctx) -> tuple:
+    """The transposed taps of ctx.taps, computed once per node."""
+    tt = getattr(ctx, "transposed", None)
+    if tt is None:
+        tt = ctx.transposed = tuple(None if t is None else transpose_taps(t) for t in ctx.taps)
+    return tt
 
 
 class Resample(Op):
@@ -145,7 +175,7 @@ class Resample(Op):
 
     @staticmethod
     def backward_array(ctx, g):
-        return adjoint_taps(g, ctx.taps), None
+        return adjoint_taps(g, ctx.taps, _transposed(ctx)), None
 
 
 class ResampleAdjoint(Op):
@@ -154,7 +184,7 @@ class ResampleAdjoint(Op):
     @staticmethod
     def forward(ctx, g, taps):
         ctx.taps = taps
-        return adjoint_taps(g, taps)
+        return adjoint_taps(g, taps, _transposed(ctx))
 
     @staticmethod
     def backward(ctx, gg):

@@ -313,8 +313,8 @@ def _gather(input: Tensor, positions: list, spatial: tuple):
     """input (N, C, *spatial) read at integer positions (one (N, *out) array per spatial dim); positions
     outside give zero. Returns (values (N, C, *out), valid mask (N, 1, *out))."""
     n, c = input.shape[:2]
-    valid = np.ones(positions[0].shape, bool)
-    flat = np.zeros(positions[0].shape, np.int64)
+    valid = np.ones_like(positions[0], dtype=bool)
+    flat = np.zeros_like(positions[0], dtype=np.int64)
     for p, s in zip(positions, spatial):
         valid &= (p >= 0) & (p < s)
         flat = flat * s + np.clip(p, 0, s - 1)
