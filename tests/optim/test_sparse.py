@@ -11,6 +11,9 @@ from conftest import torch
 from ember.sparse import SparseTensor, sparse_coo_tensor
 from optim.helpers import assert_state_equal, to_numpy
 
+# PyTorch's own notice about skipped invariant checks
+pytestmark = pytest.mark.filterwarnings("ignore:Sparse invariant checks are implicitly disabled")
+
 # ember.sparse_coo_tensor once ember/__init__.py re-exports it; the module's function until then
 coo = getattr(ember, "sparse_coo_tensor", sparse_coo_tensor)
 

@@ -26,8 +26,9 @@ Tensor = _tensor.Tensor
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
 
-# bytes of one array a kernel works on at a time: the 4-7 arrays of an update stay well inside L2
-_BLOCK_BYTES = 1 << 17
+# most bytes of one array that an update kernel works on at a time: large enough that NumPy's per-call
+# cost stays small, small enough that a block's arrays stay in cache between the kernel's passes
+_BLOCK_BYTES = 1 << 19
 
 
 class _Required:
@@ -353,24 +354,35 @@ class Optimizer:
     def _blocked(self, kernel: Callable, arrays: list, n_scratch: int) -> None:
         """kernel(*views, *scratch) over same-shaped arrays (the parameter's first), block by block.
 
-        Contiguous NumPy arrays are cut into flat blocks of _BLOCK_BYTES so the kernel's passes hit cache;
-        anything else (non-contiguous, other array modules) gets one call with full-size work arrays.
+        Contiguous NumPy arrays are cut into equal flat blocks of at most _BLOCK_BYTES, so that the
+        kernel's several passes over a block re-read it from cache; work arrays are reused across calls.
+        Anything else (non-contiguous, another array module) gets one call with full-size work arrays.
         """
         x = arrays[0]
-        if type(x) is np.ndarray and all(a.flags.c_contiguous for a in arrays):
-            n = x.size
-            step = max(1, _BLOCK_BYTES // x.itemsize)
-            flat = [a.reshape(-1) for a in arrays]
-            scratch = self._scratch(x.dtype, min(n, step), n_scratch)[:n_scratch]
-            if n <= step:
-                kernel(*flat, *[s[:n] for s in scratch])
-                return
-            for start in range(0, n, step):
-                stop = min(start + step, n)
-                m = stop - start
-                kernel(*[f[start:stop] for f in flat], *[s[:m] for s in scratch])
-        else:
+        if type(x) is not np.ndarray or not _all_contiguous(arrays):
             kernel(*arrays, *[np.empty_like(x) for _ in range(n_scratch)])
+            return
+        n = x.size
+        blocks = -(-n * x.itemsize // _BLOCK_BYTES)
+        if blocks <= 1:
+            scratch = self._scratch(x.dtype, n, n_scratch)
+            if x.ndim != 1:
+                arrays = [a.reshape(-1) for a in arrays]
+            kernel(*arrays, *[scratch[i][:n] for i in range(n_scratch)])
+            return
+        step = -(-n // blocks)
+        flat = [a.reshape(-1) for a in arrays]
+        scratch = self._scratch(x.dtype, step, n_scratch)[:n_scratch]
+        for start in range(0, n, step):
+            stop = min(start + step, n)
+            kernel(*[f[start:stop] for f in flat], *[s[:stop - start] for s in scratch])
+
+
+def _all_contiguous(arrays: list) -> bool:
+    for a in arrays:
+        if not a.flags.c_contiguous:
+            return False
+    return True
 
 
 def _check_lr(lr) -> None:

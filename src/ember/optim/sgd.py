@@ -57,32 +57,37 @@ class SGD(Optimizer):
         for group in self.param_groups:
             lr, momentum, dampening = _scalar(group["lr"]), _scalar(group["momentum"]), group["dampening"]
             wd, nesterov, maximize = _scalar(group["weight_decay"]), group["nesterov"], group["maximize"]
+            if momentum == 0:
+                kernel = _plain_kernel(lr, wd, maximize)
+            else:
+                kernel = _momentum_kernel(lr, momentum, dampening, wd, nesterov, maximize)
             for p in group["params"]:
-                if p._grad is None:
+                grad = p._grad
+                if grad is None:
                     continue
-                if p._grad.is_sparse:
+                if grad.is_sparse:
                     self._sparse_update(p, lr, momentum, dampening, wd, nesterov, maximize)
-                    p._version[0] += 1
-                    continue
-                g = p._grad._data
-                state = self.state[p] if momentum != 0 else None
-                buf = state.get("momentum_buffer") if state is not None else None
-                if momentum != 0 and buf is None:
-                    # the first step's buffer is the (decayed, signed) gradient itself
-                    if wd != 0 or maximize:
-                        first = _effective_grad(p._data, g, wd, maximize, np.empty_like(g))
-                    else:
-                        first = g.copy()
-                    state["momentum_buffer"] = Tensor._make(first)
-                    self._blocked(_first_kernel(lr, momentum, nesterov),
-                                  [p._data, state["momentum_buffer"]._data], 1)
-                elif momentum != 0:
-                    self._blocked(_momentum_kernel(lr, momentum, dampening, wd, nesterov, maximize),
-                                  [p._data, g, buf._data], 2)
+                elif momentum == 0:
+                    self._blocked(kernel, [p._data, grad._data], 1)
                 else:
-                    self._blocked(_plain_kernel(lr, wd, maximize), [p._data, g], 1)
+                    state = self.state[p]
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        self._first_step(state, p, grad._data, lr, momentum, wd, nesterov, maximize)
+                    else:
+                        self._blocked(kernel, [p._data, grad._data, buf._data], 2)
                 p._version[0] += 1
         return loss
+
+    def _first_step(self, state: dict, p: Tensor, g, lr: float, momentum: float, wd: float, nesterov: bool,
+                    maximize: bool) -> None:
+        """The first step's buffer is the (decayed, signed) gradient itself."""
+        if wd != 0 or maximize:
+            first = _effective_grad(p._data, g, wd, maximize, np.empty_like(g))
+        else:
+            first = g.copy()
+        state["momentum_buffer"] = Tensor._make(first)
+        self._blocked(_first_kernel(lr, momentum, nesterov), [p._data, first], 1)
 
     def _sparse_update(self, p: Tensor, lr: float, momentum: float, dampening: float, wd: float,
                        nesterov: bool, maximize: bool) -> None:
@@ -126,6 +131,14 @@ def _first_kernel(lr: float, momentum: float, nesterov: bool) -> Callable:
 
 def _momentum_kernel(lr: float, momentum: float, dampening: float, wd: float, nesterov: bool,
                      maximize: bool) -> Callable:
+    if wd == 0 and not maximize and dampening == 0 and not nesterov:
+        def plain(x, g, buf, t, u):  # the common case, without the general kernel's branches
+            buf *= momentum
+            buf += g
+            np.multiply(buf, -lr, out=t)
+            x += t
+        return plain
+
     def kernel(x, g, buf, t, u):
         d = _effective_grad(x, g, wd, maximize, u)
         buf *= momentum
