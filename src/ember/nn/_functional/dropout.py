@@ -20,6 +20,7 @@ Tensor = _tensor.Tensor
 
 __all__ = ["dropout", "alpha_dropout", "feature_alpha_dropout", "dropout1d", "dropout2d", "dropout3d"]
 
+_SCALAR = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 # SELU's negative saturation value -lambda * alpha: alpha dropout sets dropped units to it
 _SELU_SAT = 1.7580993408473766
 
@@ -34,6 +35,14 @@ def _keep_mask(input: Tensor, shape: tuple, p: float):
     u = _random.default_generator._rng.random(shape, dtype=np.float32)
     keep = (u < np.float32(1 - p)).astype(input._data.dtype)
     return _random._on(keep, input)
+
+
+def _check_float(input: Tensor) -> None:
+    """The scaled mask is floating point; PyTorch cannot write it into an integer noise tensor."""
+    dt = input._data.dtype
+    if dt.kind != "f":
+        name = _SCALAR.get(dt.name, dt.name)
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {name}")
 
 
 def _noise_shape(input: Tensor, feature: bool, batched: bool = True) -> tuple:
@@ -60,6 +69,7 @@ def _dropout(input: Tensor, p: float, training: bool, inplace: bool, feature: bo
     shape = _noise_shape(input, feature, batched)
     if p == 1:
         return _mul(input, np.zeros_like(input._data, shape=()), inplace)
+    _check_float(input)
     noise = _keep_mask(input, shape, p)
     noise *= noise.dtype.type(1 / (1 - p))
     return _mul(input, noise, inplace)
@@ -71,6 +81,7 @@ def _alpha_dropout(input: Tensor, p: float, training: bool, inplace: bool, featu
     shape = _noise_shape(input, feature)
     if p == 1:
         return _mul(input, np.zeros_like(input._data, shape=()), inplace)
+    _check_float(input)
     # dropped units become -SELU_SAT, then an affine map a * x + c restores zero mean and unit variance
     a = 1 / math.sqrt((_SELU_SAT * _SELU_SAT * p + 1) * (1 - p))
     keep = _keep_mask(input, shape, p)

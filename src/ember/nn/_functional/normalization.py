@@ -78,8 +78,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     scale and shift; in training, running_mean / running_var are updated in place."""
     if training:
         _verify_batch_size(input.size())
-    if (running_mean is None) != (running_var is None):
-        raise ValueError("running_mean and running_var must either both be None or neither be None")
+        if (running_mean is None) != (running_var is None):
+            raise ValueError("running_mean and running_var must either both be None or neither be None")
     return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
