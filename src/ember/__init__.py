@@ -29,5 +29,11 @@ from .ops.fused import *
 _tensor._bind_methods()
 
 from . import autograd, cuda, linalg, nn, optim, random
+# PyTorch also offers these nn.functional ops at the top level
+from .nn.functional import (
+    adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, channel_shuffle, conv1d, conv2d, conv3d,
+    conv_transpose1d, conv_transpose2d, conv_transpose3d, max_pool1d, max_pool2d, max_pool3d,
+    native_channel_shuffle, pixel_shuffle, pixel_unshuffle,
+)
 
 __version__ = "0.1.0"
