@@ -11,11 +11,13 @@ import time
 import warnings
 
 import numpy as np
-import torch
-import torch.utils.data as TD
+import pytest
 
 import ember
 import ember.utils.data as ED
+
+TD = pytest.importorskip("torch.utils.data")  # the reference: these tests compare with it
+torch = pytest.importorskip("torch")
 
 LIBS = {"ember": (ember, ED), "torch": (torch, TD)}
 

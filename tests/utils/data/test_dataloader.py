@@ -17,7 +17,7 @@ import pytest
 import ember
 import ember.utils.data as ED
 
-from .helpers import child_pids, deadline, outcome, plain, same
+from .helpers import TD, child_pids, deadline, outcome, plain, same
 
 # three workers on a two-CPU machine is the point of some tests
 pytestmark = pytest.mark.filterwarnings("ignore:This DataLoader will create")
@@ -177,14 +177,16 @@ def test_len_of_iterator():
     same(lambda lib, data: len(iter(data.DataLoader(tensors(lib, data, 10), batch_size=4))))
 
 
-def test_iterable_len_exceeded_warning():
+@pytest.mark.parametrize("workers", [0, 1])
+def test_iterable_len_exceeded_warning(workers):
     def run(lib, data):
-        loader = data.DataLoader(sized_stream(data, 5, 3), batch_size=None)
+        loader = data.DataLoader(sized_stream(data, 5, 3), batch_size=None, num_workers=workers)
         n = len(loader)
         return n, list(loader)
 
-    e = outcome(run, ember, ED)
-    t = outcome(run, None, pytest.importorskip("torch.utils.data"))
+    with deadline(30):
+        e = outcome(run, ember, ED)
+        t = outcome(run, None, TD)
     assert e[0] == t[0]
     strip = [(c, re.sub(" object at 0x[0-9a-f]+", "", m)) for c, m in e[1]]
     strip_t = [(c, re.sub(" object at 0x[0-9a-f]+", "", m)) for c, m in t[1]]

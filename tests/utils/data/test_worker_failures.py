@@ -16,12 +16,11 @@ import time
 from pathlib import Path
 
 import pytest
-import torch.utils.data as TD
 
 import ember
 import ember.utils.data as ED
 
-from .helpers import child_pids, deadline, pid_alive, wait_until
+from .helpers import TD, child_pids, deadline, pid_alive, wait_until
 
 SRC = str(Path(__file__).resolve().parents[3] / "src")
 

@@ -236,11 +236,10 @@ class Subset(Dataset[T_co]):
         return inner(mapped)
 
 
-def random_split(dataset: Dataset[T], lengths: Sequence[int | float], generator=None) -> list[Subset[T]]:
+def random_split(dataset: Dataset[T], lengths: Sequence[int | float],
+                 generator=_random.default_generator) -> list[Subset[T]]:
     """Split `dataset` into non-overlapping random `Subset`s of the given lengths, or of the given fractions
     of its length (summing to 1; the rows left by rounding down go one each to the first splits)."""
-    if generator is None:
-        generator = _random.default_generator
     n = len(dataset)  # type: ignore[arg-type]
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
         sizes = []
