@@ -117,8 +117,9 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
         raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.dim()}")
     if input.dim() == 2:
         if offsets is not None:
+            kind = "<class 'torch.Tensor'>" if type(offsets) is Tensor else str(type(offsets))
             raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
-                             f"fixed length sequences. However, found offsets of type {type(offsets)}")
+                             f"fixed length sequences. However, found offsets of type {kind}")
         b, length = input._data.shape
         off = np.arange(0, b * length, length, dtype=np.int64) if length else np.zeros(b, np.int64)
         include_last_offset = False
