@@ -43,6 +43,8 @@ __all__ = ["WorkerInfo", "get_worker_info"]
 Tensor = _tensor.Tensor
 _WATCHDOG_S = 1.0
 _HEAD = struct.Struct("<QI")  # header length, number of out-of-band buffers
+_OUT_OF_BAND_MIN = 1 << 15  # bytes
+_IOV_MAX = 512  # buffers per writev (POSIX guarantees at least 1024)
 
 
 @dataclass(frozen=True)
@@ -134,8 +136,16 @@ class _BatchPickler(pickle.Pickler):
 def pack(obj: Any) -> list:
     """obj as the parts of one frame: prefix, buffer sizes, pickle header, then the raw buffers."""
     buffers: list[pickle.PickleBuffer] = []
+
+    def out_of_band(buf: pickle.PickleBuffer) -> bool:
+        # small arrays ride in the pickle itself: a read per buffer would cost more than the copy
+        if buf.raw().nbytes < _OUT_OF_BAND_MIN:
+            return True
+        buffers.append(buf)
+        return False
+
     f = io.BytesIO()
-    _BatchPickler(f, protocol=5, buffer_callback=buffers.append).dump(obj)
+    _BatchPickler(f, protocol=5, buffer_callback=out_of_band).dump(obj)
     header = f.getbuffer()
     raws = [b.raw() for b in buffers]
     sizes = struct.pack(f"<{len(raws)}Q", *(r.nbytes for r in raws))
@@ -145,7 +155,7 @@ def pack(obj: Any) -> list:
 def write_frame(fd: int, parts: list) -> None:
     views = [memoryview(p).cast("B") for p in parts]
     while views:
-        n = os.writev(fd, views)
+        n = os.writev(fd, views[:_IOV_MAX])
         while views and n >= views[0].nbytes:
             n -= views[0].nbytes
             views.pop(0)
