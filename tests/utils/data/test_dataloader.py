@@ -461,7 +461,7 @@ def test_out_of_order_delivery_gives_every_batch():
 
         def __getitem__(self, i):
             if i == 0:
-                time.sleep(0.3)
+                time.sleep(0.6)
             return i
 
     with deadline(30):
