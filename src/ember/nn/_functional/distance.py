@@ -10,6 +10,7 @@ from ...autograd.grad_mode import no_grad
 from ...backend import dtypes as _dt
 from ...linalg import vector_norm
 from ...ops._common import result_dtype
+from ...ops.elementwise import _broadcast_error
 
 Tensor = _tensor.Tensor
 
@@ -26,11 +27,13 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
         raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is "
                            f"{_SCALAR.get(dt.name, dt.name)}")
     t = _dt._FROM_NP[dt]
-    shape = np.broadcast_shapes(x1._data.shape, x2._data.shape) if x1.shape != x2.shape else None
-    if shape is None:
-        a, b = x1.to(t), x2.to(t)
-    else:
-        a, b = x1.to(t).expand(shape), x2.to(t).expand(shape)
+    a, b = x1.to(t), x2.to(t)
+    if x1._data.shape != x2._data.shape:
+        try:
+            shape = np.broadcast_shapes(x1._data.shape, x2._data.shape)
+        except ValueError:
+            raise _broadcast_error((x1._data, x2._data)) from None
+        a, b = a.expand(shape), b.expand(shape)
     n1 = vector_norm(a, 2, dim, keepdim=True).clone()
     n2 = vector_norm(b, 2, dim, keepdim=True).clone()
     # the clamp is outside autograd: the gradient flows as if the norm were not clamped (as PyTorch)
