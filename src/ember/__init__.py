@@ -28,7 +28,7 @@ from .ops.fused import *
 
 _tensor._bind_methods()
 
-from . import autograd, cuda, linalg, nn, optim, random
+from . import autograd, cuda, linalg, nn, optim, random, utils
 # PyTorch also offers these nn.functional ops at the top level
 from .nn.functional import (
     adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, channel_shuffle, conv1d, conv2d, conv3d,
