@@ -28,12 +28,33 @@ from .ops.fused import *
 
 _tensor._bind_methods()
 
-from . import autograd, cuda, linalg, nn, optim, random, utils
-# PyTorch also offers these nn.functional ops at the top level
-from .nn.functional import (
-    adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, channel_shuffle, conv1d, conv2d, conv3d,
-    conv_transpose1d, conv_transpose2d, conv_transpose3d, max_pool1d, max_pool2d, max_pool3d,
-    native_channel_shuffle, pixel_shuffle, pixel_unshuffle,
-)
+from . import autograd, cuda, linalg, random
+
+# nn, optim, utils (and the nn.functional ops PyTorch also offers at the top level) load on first use,
+# so that `import ember` stays fast
+_SUBMODULES = {"nn", "optim", "utils", "vision", "text", "serialization"}
+_FROM_NN_FUNCTIONAL = {
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool1d", "channel_shuffle", "conv1d", "conv2d", "conv3d",
+    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "max_pool1d", "max_pool2d", "max_pool3d",
+    "native_channel_shuffle", "pixel_shuffle", "pixel_unshuffle",
+}
+
+
+def __getattr__(name: str):
+    import importlib
+
+    if name in _SUBMODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    elif name in _FROM_NN_FUNCTIONAL:
+        value = getattr(importlib.import_module(f"{__name__}.nn.functional"), name)
+    else:
+        raise AttributeError(f"module 'ember' has no attribute '{name}'")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | _SUBMODULES | _FROM_NN_FUNCTIONAL)
+
 
 __version__ = "0.1.0"
