@@ -343,13 +343,19 @@ class Optimizer:
             return closure()
 
     def _scratch(self, dtype, n: int, count: int) -> list:
-        """`count` reusable work arrays of at least n elements of dtype (kept between steps)."""
+        """`count` work arrays of exactly n elements of dtype: views of buffers kept between steps."""
         cache = self.__dict__.setdefault("_scratch_cache", {})
-        bufs = cache.get(dtype)
-        if bufs is None or bufs[0].size < n or len(bufs) < count:
-            size = max(n, bufs[0].size if bufs else 0)
-            bufs = cache[dtype] = [np.empty(size, dtype) for _ in range(max(count, len(bufs or ())))]
-        return bufs
+        views = cache.get((dtype, n, count))
+        if views is None:
+            bufs = cache.get(dtype)
+            if bufs is None or bufs[0].size < n or len(bufs) < count:
+                size = max(n, bufs[0].size if bufs else 0)
+                bufs = cache[dtype] = [np.empty(size, dtype) for _ in range(max(count, len(bufs or ())))]
+                # views of the replaced buffers would keep them alive: drop them
+                for key in [k for k in cache if isinstance(k, tuple) and k[0] == dtype]:
+                    del cache[key]
+            views = cache[(dtype, n, count)] = [b[:n] for b in bufs[:count]]
+        return views
 
     def _blocked(self, kernel: Callable, arrays: list, n_scratch: int) -> None:
         """kernel(*views, *scratch) over same-shaped arrays (the parameter's first), block by block.
@@ -363,16 +369,15 @@ class Optimizer:
             kernel(*arrays, *[np.empty_like(x) for _ in range(n_scratch)])
             return
         n = x.size
-        blocks = -(-n * x.itemsize // _BLOCK_BYTES)
-        if blocks <= 1:
-            scratch = self._scratch(x.dtype, n, n_scratch)
+        if n * x.itemsize <= _BLOCK_BYTES:
             if x.ndim != 1:
                 arrays = [a.reshape(-1) for a in arrays]
-            kernel(*arrays, *[scratch[i][:n] for i in range(n_scratch)])
+            kernel(*arrays, *self._scratch(x.dtype, n, n_scratch))
             return
+        blocks = -(-n * x.itemsize // _BLOCK_BYTES)
         step = -(-n // blocks)
         flat = [a.reshape(-1) for a in arrays]
-        scratch = self._scratch(x.dtype, step, n_scratch)[:n_scratch]
+        scratch = self._scratch(x.dtype, step, n_scratch)
         for start in range(0, n, step):
             stop = min(start + step, n)
             kernel(*[f[start:stop] for f in flat], *[s[:stop - start] for s in scratch])
