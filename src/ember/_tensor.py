@@ -106,6 +106,8 @@ class Tensor:
         self.grad_fn = fn
         self._output_nr = nr
         self._version = [0] if version is None else version
+        if _grad_state.inference:
+            self._inference = True
         return self
 
     # -- metadata ------------------------------------------------------------------------------------
@@ -566,13 +568,6 @@ def refresh_view(view: Tensor) -> None:
     from .ops.conversion import rederive_view
 
     rederive_view(view)
-
-
-def mark_inference(result):
-    """Mark a Tensor (or a tuple of them) made under inference_mode."""
-    for t in result if isinstance(result, tuple) else (result,):
-        t._inference = True
-    return result
 
 
 def _bind_autograd() -> None:

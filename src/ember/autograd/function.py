@@ -197,8 +197,6 @@ class Function:
         if record and state.enabled:
             return ctx._record(args, cls.forward(ctx, *arrays, **kwargs))
         out = cls.forward(ctx, *arrays, **kwargs)
-        if state.inference:
-            return _tensor.mark_inference(tuple(_make(o) for o in out) if type(out) is tuple else _make(out))
         if type(out) is tuple:
             return tuple(_make(o) for o in out)
         return _make(out)

@@ -123,7 +123,7 @@ def _write(self: Tensor, res: Tensor) -> None:
         if bshape != out.shape:
             raise RuntimeError(f"output with shape {list(out.shape)} doesn't match the broadcast shape "
                                f"{list(bshape) if bshape is not None else list(r.shape)}")
-    if any(st == 0 and n > 1 for st, n in zip(out.strides, out.shape)):
+    if out.size > 1 and any(st == 0 and n > 1 for st, n in zip(out.strides, out.shape)):
         raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
                            "single memory location. Please clone() the tensor before performing the operation.")
     if r is not out:
