@@ -69,6 +69,11 @@ class SparseTensor(Tensor):
     def numel(self) -> int:
         return int(np.prod(self._size, dtype=np.int64))
 
+    def __len__(self) -> int:
+        if not self._size:
+            raise TypeError("len() of a 0-d tensor")
+        return self._size[0]
+
     nelement = numel
 
     def is_contiguous(self, memory_format=None) -> bool:
@@ -138,6 +143,20 @@ class SparseTensor(Tensor):
         else:
             np.add.at(out, idx, self._data)
         return Tensor._make(out)
+
+    def to(self, *args, **kwargs) -> SparseTensor:
+        """A dtype conversion (of the values); moving to another device is not supported yet."""
+        from .ops.conversion import _parse_to
+
+        dev, dtype, copy = _parse_to(args, dict(kwargs))
+        if dev is not None and not (dev == self.device or (dev.type == self.device.type and dev.index is None)):
+            raise NotImplementedError("ember: moving a sparse tensor to another device is not supported")
+        values = self._data if dtype is None else self._data.astype(dtype.np, copy=False)
+        if values is self._data:
+            if not copy:
+                return self
+            values = values.copy()
+        return SparseTensor._new(self._idx, values, self._size, self._coalesced)
 
     def numpy(self, *, force: bool = False):
         raise TypeError("can't convert Sparse layout tensor to numpy. Use Tensor.to_dense() first.")

@@ -92,6 +92,15 @@ def test_uncoalesced_accessors_and_numpy_raise(torch_mod):
         assert _err(getattr(e, name)) == _err(getattr(t, name))
 
 
+def test_dtype_conversion_keeps_the_layout(torch_mod):
+    e, t = _pair([[0, 2]], np.ones((2, 3), np.float32), (5, 3))
+    for conv in (lambda x: x.double(), lambda x: x.to(x.dtype), lambda x: x.cpu()):
+        ce, ct = conv(e), conv(t)
+        assert ce.is_sparse and str(ce.dtype) == str(ct.dtype) and tuple(ce.shape) == tuple(ct.shape)
+        np.testing.assert_array_equal(to_numpy(ce), to_numpy(ct))
+    assert e.to(e.dtype) is e
+
+
 def test_arithmetic(torch_mod):
     rng = np.random.default_rng(1)
     a_e, a_t = _pair([[0, 2, 0]], rng.standard_normal((3, 2)), (4, 2))
