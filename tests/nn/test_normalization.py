@@ -432,3 +432,11 @@ def test_instance_norm_channel_mismatch_warns():
         warnings.simplefilter("always")
         nn.InstanceNorm1d(3)(ember.randn(2, 4, 5))
     assert "does not match num_features" in str(rec[0].message)
+
+
+def test_pytorch_import_paths():
+    from ember.nn.modules.batchnorm import BatchNorm2d, _BatchNorm, _NormBase
+    from ember.nn.modules.instancenorm import InstanceNorm1d, _InstanceNorm
+
+    assert isinstance(BatchNorm2d(3), _BatchNorm) and isinstance(InstanceNorm1d(3), _NormBase)
+    assert isinstance(nn.InstanceNorm2d(3), _InstanceNorm) and not isinstance(nn.LayerNorm(3), _NormBase)

@@ -57,13 +57,6 @@ def _index_add_rows(n_rows: int, idx, rows: Tensor) -> Tensor:
     return zeros.index_add(0, _make(idx), rows)
 
 
-def _sparse_grad(idx, values, size):
-    """The row-sparse gradient (indices (1, nnz), values (nnz, dim)) of an embedding table."""
-    from ..sparse import SparseTensor
-
-    return SparseTensor._new(idx.reshape(1, -1).astype(np.int64, copy=False), values, size, False)
-
-
 class Embedding(Op):
     """weight[indices]: one row of weight per index. The gradient skips padding_idx and, with
     scale_grad_by_freq, divides each row's gradient by how often its index occurs."""
@@ -151,7 +144,8 @@ class EmbeddingBag(Op):
             counts = np.bincount(bag[valid] if valid is not None else bag, minlength=n_bags)
             ctx.counts = counts
             out /= np.maximum(counts, 1)[:, None].astype(out.dtype)
-        ctx.save_for_backward(weight, psw)
+        # the weight is needed only for the per-sample weights' gradient
+        ctx.save_for_backward(None if psw is None else weight, psw)
         return out
 
     @staticmethod
