@@ -223,7 +223,16 @@ def _execute(roots, retain_graph, create_graph, capture=None, only=None):
                 continue
             if needed is not None and node not in needed:
                 continue
-            if grads[0] is None and all(g is None for g in grads) and type(node)._internal:
+            cls = type(node)
+            if fast and cls.backward_array is not None and len(grads) == 1 and grads[0] is not None \
+                    and not node._hooks and not detect:
+                # the common first-order case, inline: one output, an array backward, no hooks
+                in_grads = cls.backward_array(node, grads[0])
+                if type(in_grads) is not tuple:
+                    in_grads = (in_grads,)
+                if len(in_grads) != len(node._edges):
+                    in_grads = _check_count(node, in_grads)
+            elif grads[0] is None and all(g is None for g in grads) and cls._internal:
                 # ember's own ops give no gradient for no gradient; a user Function is still called
                 in_grads = (None,) * len(node._edges)
             else:
@@ -285,13 +294,8 @@ def _call_backward(node, grads, fast, detect):
                 raise RuntimeError(f"expected Variable or None (got {type(r).__name__})")
     if type(res) is not tuple:
         res = (res,)
-    n_in = len(node._edges)
-    if len(res) != n_in:
-        if len(res) > n_in and all(r is None for r in res[n_in:]):
-            res = res[:n_in]
-        else:
-            raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
-                               f"(expected {n_in}, got {len(res)})")
+    if len(res) != len(node._edges):
+        res = _check_count(node, res)
     if node._hooks:
         res = _run_post_hooks(node, res, grads, fast)
     if detect:
@@ -302,6 +306,15 @@ def _call_backward(node, grads, fast, detect):
                                   "that caused the error:\n" + "".join(node._trace), stacklevel=2)
                 raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
     return res
+
+
+def _check_count(node, res) -> tuple:
+    """A backward must return one gradient per forward argument (extra trailing Nones are tolerated)."""
+    n_in = len(node._edges)
+    if len(res) > n_in and all(r is None for r in res[n_in:]):
+        return res[:n_in]
+    raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                       f"(expected {n_in}, got {len(res)})")
 
 
 def _unwrap(res, node):

@@ -59,7 +59,7 @@ class Function:
     return Tensors, their forward running with grad mode off.
     """
 
-    __slots__ = ("_edges", "_saved", "_to_save", "needs_input_grad", "_n_out", "_non_diff", "__dict__",
+    __slots__ = ("_edges", "_saved", "_to_save", "needs_input_grad", "_non_diff", "__dict__",
                  "__weakref__")
     # rarely set per node: class-level defaults keep recording cheap
     _pre_hooks = None
@@ -67,6 +67,7 @@ class Function:
     _trace = None
     _materialize = True
     _out_meta = None
+    _n_out = 1
     # argument positions where PyTorch wraps a Python number into a tensor (e.g. `x * 2`): shown in
     # next_functions as (None, 0) like a tensor that does not require grad; other non-tensors are not
     _scalar_edges = ()
@@ -227,7 +228,6 @@ class Function:
             outs = (out,)
             rg = out.dtype.kind in _FLOAT_KINDS and not (non_diff and any(out is n for n in non_diff))
             results = (_make(out, rg, self if rg else None, 0),)
-            self._n_out = 1
             if not self._internal:
                 self._out_meta = ((out.shape, out.dtype),)
         else:
