@@ -80,7 +80,10 @@ def build(lib, case, arrays, dtype, noncontig):
 
 
 def _flat(out):
-    return list(out) if isinstance(out, (tuple, list)) else [out]
+    """Every tensor of a (possibly nested) result, in order."""
+    if isinstance(out, (tuple, list)):
+        return [t for o in out for t in _flat(o)]
+    return [out]
 
 
 @pytest.mark.parametrize("spec,ci,dtype,noncontig", list(_cases()))
