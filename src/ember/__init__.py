@@ -29,6 +29,7 @@ from .ops.fused import *
 _tensor._bind_methods()
 
 from . import autograd, cuda, linalg, random
+from ._dlpack import from_dlpack
 
 # nn, optim, utils (and the nn.functional ops PyTorch also offers at the top level) load on first use,
 # so that `import ember` stays fast
@@ -45,6 +46,8 @@ def __getattr__(name: str):
 
     if name in _SUBMODULES:
         value = importlib.import_module(f"{__name__}.{name}")
+    elif name in ("save", "load"):
+        value = getattr(importlib.import_module(f"{__name__}.serialization"), name)
     elif name in _FROM_NN_FUNCTIONAL:
         value = getattr(importlib.import_module(f"{__name__}.nn.functional"), name)
     else:
@@ -54,7 +57,7 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list:
-    return sorted(set(globals()) | _SUBMODULES | _FROM_NN_FUNCTIONAL)
+    return sorted(set(globals()) | _SUBMODULES | _FROM_NN_FUNCTIONAL | {"save", "load"})
 
 
 __version__ = "0.1.0"

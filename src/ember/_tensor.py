@@ -641,8 +641,9 @@ def mark_cuda_in_use() -> None:
 
 def _bind_methods() -> None:
     """Attach each ops module's functions listed in METHODS as Tensor methods, and INPLACE ones as `name_`."""
-    from . import ops
+    from . import _dlpack, ops
 
+    Tensor.__dlpack__, Tensor.__dlpack_device__ = _dlpack.__dlpack__, _dlpack.__dlpack_device__
     for mod in ops.MODULES:
         for name in getattr(mod, "METHODS", ()):
             if name not in Tensor.__dict__:
