@@ -99,6 +99,7 @@ def plot_curves(history: dict[str, list[float]], path: str) -> None:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
     except ImportError:
         write_png(path, draw_curves(history))
         return
@@ -112,6 +113,7 @@ def plot_curves(history: dict[str, list[float]], path: str) -> None:
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
         ax.legend()
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

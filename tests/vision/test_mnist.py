@@ -49,7 +49,7 @@ def mirror(tmp_path, monkeypatch):
             resources.append((name, hashlib.md5(payload).hexdigest()))
     handler = functools.partial(QuietHandler, directory=str(served))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
@@ -79,6 +79,7 @@ def patch(monkeypatch, cls, mirrors, resources):
 
 
 def test_download_parse_and_samples(tmp_path, mirror, monkeypatch):
+    pytest.importorskip("PIL.Image")
     url, resources, arrays, _ = mirror
     patch(monkeypatch, datasets.MNIST, [url], resources)
     train = datasets.MNIST(tmp_path / "data", train=True, download=True)
