@@ -1,5 +1,6 @@
 """ember.nn.utils: gradient clipping and parameter/vector conversion."""
 
+from . import rnn as rnn
 from .clip_grad import (
            clip_grad_norm,
            clip_grad_norm_,
