@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend.device import xp_of
 from ._common import Op, Tensor
 
 __all__: list = []
@@ -31,12 +32,16 @@ def _group_starts(s):
 
 def scatter_rows(idx, rows, n_rows: int):
     """A (n_rows, *rows.shape[1:]) array of zeros with rows[i] added at row idx[i] (idx may repeat)."""
-    out = np.zeros_like(rows, shape=(n_rows,) + rows.shape[1:])
+    # zeros, not zeros_like: the table's untouched rows then cost no memory traffic
+    out = xp_of(rows).zeros((n_rows,) + rows.shape[1:], rows.dtype)
     if idx.size == 0:
         return out
-    order = np.argsort(idx, kind="stable")
+    order = np.argsort(idx)
     s = idx[order]
     first = _group_starts(s)
+    if first.all():  # no index repeats: one scatter
+        out[idx] = rows
+        return out
     out[s[first]] = rows[order[first]]
     pos = np.flatnonzero(~first)
     for _ in range(_LAYERS):
