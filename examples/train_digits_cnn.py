@@ -8,8 +8,8 @@
 Written against the PyTorch API: only the imports say ember. The 1797 digits (UCI optdigits, shipped in
 ember.vision.datasets.Digits) are split into 1438 training and 359 test images. Shows a progress bar when
 tqdm is installed (`pip install -e '.[demo]'`) and prints one line per epoch either way; saves the trained
-weights and a PNG of the learning curves into --out (default: runs/digits_cnn). The same --seed gives the
-same run.
+weights (ember.save, PyTorch's file format) and a PNG of the learning curves into --out (default:
+runs/digits_cnn). The same --seed gives the same run.
 """
 
 from __future__ import annotations
@@ -81,16 +81,6 @@ def run_epoch(model: nn.Module, loader: DataLoader, loss_fn: nn.Module, optimize
             if batches is not loader:
                 batches.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.4f}")
     return total_loss / seen, correct / seen
-
-
-def save_weights(model: nn.Module, out: str) -> str:
-    if hasattr(torch, "save"):
-        path = os.path.join(out, "digits_cnn.pt")
-        torch.save(model.state_dict(), path)
-    else:
-        path = os.path.join(out, "digits_cnn.npz")
-        np.savez(path, **{k: v.detach().numpy() for k, v in model.state_dict().items()})
-    return path
 
 
 def plot_curves(history: dict[str, list[float]], path: str) -> None:
@@ -185,7 +175,8 @@ def main() -> None:
             f"test loss {test_loss:.4f}  acc {test_acc:.4f}  ({time.perf_counter() - start:.1f}s)")
 
     os.makedirs(args.out, exist_ok=True)
-    weights = save_weights(model, args.out)
+    weights = os.path.join(args.out, "digits_cnn.pt")
+    torch.save(model.state_dict(), weights)
     curves = os.path.join(args.out, "learning_curves.png")
     plot_curves(history, curves)
     print(f"saved weights to {weights} and learning curves to {curves}")

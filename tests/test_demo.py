@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import ember
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "train_digits_cnn.py"
 
@@ -33,18 +35,25 @@ def test_quick_demo_trains_saves_and_reproduces(tmp_path):
     assert len(lines) == 3, out
     accuracy = float(re.search(r"^test accuracy ([0-9.]+) after 3 epochs", out, re.MULTILINE).group(1))
     assert accuracy >= 0.9, out
-    weights = [p for p in (tmp_path / "a").iterdir() if p.name.startswith("digits_cnn.")]
-    assert len(weights) == 1 and weights[0].stat().st_size > 10_000
+    state = ember.load(tmp_path / "a" / "digits_cnn.pt")
+    model = demo_module().make_model()
+    model.load_state_dict(state)
+    assert sum(v.numel() for v in state.values()) == sum(p.numel() for p in model.parameters()) > 30_000
     png = (tmp_path / "a" / "learning_curves.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and b"IEND" in png[-12:]
     assert epoch_lines(run_demo(tmp_path / "b", "--seed", "1")) == lines
 
 
-def test_png_encoder_round_trip(tmp_path):
-    Image = pytest.importorskip("PIL.Image")
+def demo_module():
     spec = importlib.util.spec_from_file_location("train_digits_cnn", DEMO)
     demo = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(demo)
+    return demo
+
+
+def test_png_encoder_round_trip(tmp_path):
+    Image = pytest.importorskip("PIL.Image")
+    demo = demo_module()
     rgb = np.random.default_rng(0).integers(0, 256, (7, 5, 3), dtype=np.uint8)
     demo.write_png(str(tmp_path / "x.png"), rgb)
     assert np.array_equal(np.asarray(Image.open(tmp_path / "x.png")), rgb)
