@@ -217,12 +217,15 @@ class BatchNorm(Op):
         gx = None
         if need[0]:
             a = invstd if w is None else invstd * w
-            gx = g3 * a[:, None]
             if ctx.training and m:
-                # g - mean(g) - xhat * mean(g * xhat), scaled by a, with xhat = xc * invstd
-                xc *= (a * invstd * invstd * sum_gxc / m)[:, None]
-                gx -= xc
-                gx -= (a * sum_g / m)[:, None]
+                # a * (g - mean(g) - xhat * mean(g * xhat)) with xhat = xc * invstd, built in xc's buffer
+                xc *= (-invstd * invstd * sum_gxc / m)[:, None]
+                xc += g3
+                xc -= (sum_g / m)[:, None]
+                xc *= a[:, None]
+                gx = xc
+            else:
+                gx = g3 * a[:, None]
             gx = gx.reshape(x.shape)
         gw = sum_gxc * invstd if need[1] else None
         return gx, gw, (sum_g if need[2] else None)
