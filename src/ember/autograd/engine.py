@@ -164,8 +164,8 @@ def _needed(roots, targets):
 def _run_pre_hooks(node, grads, fast):
     """Tensor hooks (per output) and node pre-hooks; they see and return Tensors."""
     Tensor = _tensor.Tensor
-    wrap = (lambda g: None if g is None else Tensor._make(g)) if fast else (lambda g: g)
-    unwrap = (lambda g: None if g is None else g._data) if fast else (lambda g: g)
+    wrap = (lambda g: g if g is None or _is_sparse(g) else Tensor._make(g)) if fast else (lambda g: g)
+    unwrap = (lambda g: g if g is None or g.is_sparse else g._data) if fast else (lambda g: g)
     for nr, fn in list(node._pre_hooks):
         if nr is None:
             res = fn(tuple(wrap(g) for g in grads))
@@ -216,7 +216,8 @@ def _execute(roots, retain_graph, create_graph, capture=None, only=None):
                 for nr, g in enumerate(grads):
                     slot = capture.get((node, nr))
                     if slot is not None:
-                        slot.append(_tensor.Tensor._make(g) if fast and g is not None else g)
+                        slot.append(_tensor.Tensor._make(g) if fast and g is not None and not _is_sparse(g)
+                                    else g)
             if type(node) is AccumulateGrad:
                 if capture is None and (only is None or node in targets) and grads[0] is not None:
                     _accumulate(node.variable, grads[0], fast, handed)
@@ -243,7 +244,9 @@ def _execute(roots, retain_graph, create_graph, capture=None, only=None):
                 if not e:
                     continue
                 nxt, nr, shape, dt = e
-                if g is not None:
+                if g is not None and _is_sparse(g):
+                    pass  # row-sparse (embedding) gradients have the input's shape and dtype already
+                elif g is not None:
                     if fast:
                         if g.shape != shape:
                             g = _sum_to_array(g, shape, node, index)
@@ -254,10 +257,11 @@ def _execute(roots, retain_graph, create_graph, capture=None, only=None):
                             g = _sum_to(g, shape, node, index)
                         if g._data.dtype != dt:
                             g = g.to(_tensor.dtype_of_np(dt))
+                if g is not None:
                     buf = buffers.get(nxt)
                     if buf is None:
                         buf = buffers[nxt] = [None] * nxt._n_out
-                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                    buf[nr] = g if buf[nr] is None else _add(buf[nr], g, fast)
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0:
@@ -342,11 +346,29 @@ def _run_post_hooks(node, res, grads, fast):
     return res
 
 
+def _is_sparse(g) -> bool:
+    """Whether a gradient (array or Tensor) is a SparseTensor (nn.Embedding(sparse=True) makes them)."""
+    return type(g) is not np.ndarray and isinstance(g, _tensor.Tensor) and g.is_sparse
+
+
+def _add(a, b, fast):
+    """Sum of two gradients of one input, either of which may be sparse (dense + sparse is dense)."""
+    sa, sb = _is_sparse(a), _is_sparse(b)
+    if sa == sb:
+        return a + b
+    dense, sparse = (b, a) if sa else (a, b)
+    res = sparse.__radd__(_tensor.Tensor._make(dense) if fast else dense)
+    return res._data if fast else res
+
+
 def _accumulate(leaf, g, fast, handed) -> None:
-    """Add a gradient (an array when fast, else a Tensor) into leaf.grad."""
+    """Add a gradient (an array when fast, else a Tensor; or a SparseTensor) into leaf.grad."""
     Tensor = _tensor.Tensor
     old = leaf._grad
-    if not fast:
+    if _is_sparse(g) or (old is not None and old.is_sparse):
+        g = Tensor._make(g) if fast and not _is_sparse(g) else g
+        leaf._grad = g if old is None else _add(old, g, False)
+    elif not fast:
         leaf._grad = g if old is None else old + g
     elif old is None:
         # steal a fresh array; copy one that is a view, read-only or already handed to someone else

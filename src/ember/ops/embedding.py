@@ -62,15 +62,22 @@ def _index_add_rows(n_rows: int, idx, rows: Tensor) -> Tensor:
     return zeros.index_add(0, _make(idx), rows)
 
 
+def _sparse_grad(idx, values, size):
+    """The row-sparse gradient (indices (1, nnz), values (nnz, dim)) of an embedding table."""
+    from ..sparse import SparseTensor
+
+    return SparseTensor._new(idx.reshape(1, -1).astype(np.int64, copy=False), values, size, False)
+
+
 class Embedding(Op):
     """weight[indices]: one row of weight per index. The gradient skips padding_idx and, with
     scale_grad_by_freq, divides each row's gradient by how often its index occurs."""
 
     @staticmethod
-    def forward(ctx, weight, *, indices, padding_idx: int | None, scale_grad_by_freq: bool):
+    def forward(ctx, weight, *, indices, padding_idx: int | None, scale_grad_by_freq: bool, sparse: bool = False):
         ctx.indices = indices.reshape(-1)
         ctx.table = weight.shape
-        ctx.padding_idx, ctx.freq = padding_idx, scale_grad_by_freq
+        ctx.padding_idx, ctx.freq, ctx.sparse = padding_idx, scale_grad_by_freq, sparse
         return np.take(weight, indices, axis=0)
 
     @staticmethod
@@ -88,9 +95,22 @@ class Embedding(Op):
         return coef
 
     @staticmethod
+    def _sparse(ctx, g2):
+        """The row-sparse weight gradient: one entry per index that is not padding_idx."""
+        if ctx.freq:
+            raise RuntimeError("embedding_backward: scale_grad_by_freq not supported with sparse gradients")
+        idx = ctx.indices
+        if ctx.padding_idx is not None:
+            keep = idx != ctx.padding_idx
+            idx, g2 = idx[keep], g2[keep]
+        return _sparse_grad(idx, g2, ctx.table)
+
+    @staticmethod
     def backward(ctx, g):
         d = ctx.table[1]
         g2 = g.reshape(-1, d)
+        if ctx.sparse:
+            return Embedding._sparse(ctx, g2._data)
         coef = Embedding._coef(ctx, g._data.dtype)
         if coef is not None:
             g2 = g2 * _make(coef[:, None])
@@ -100,6 +120,8 @@ class Embedding(Op):
     def backward_array(ctx, g):
         d = ctx.table[1]
         g2 = g.reshape(-1, d)
+        if ctx.sparse:
+            return Embedding._sparse(ctx, g2)
         coef = Embedding._coef(ctx, g.dtype)
         if coef is not None:
             g2 = g2 * coef[:, None]
@@ -112,7 +134,7 @@ class EmbeddingBag(Op):
 
     @staticmethod
     def forward(ctx, weight, psw, *, indices, bounds, mode: str, padding_idx: int | None,
-                scale_grad_by_freq: bool):
+                scale_grad_by_freq: bool, sparse: bool = False):
         n_bags = bounds.size - 1
         d = weight.shape[1]
         sizes = np.diff(bounds)
@@ -120,7 +142,7 @@ class EmbeddingBag(Op):
         bag = np.repeat(np.arange(n_bags), sizes)
         valid = None if padding_idx is None else idx != padding_idx
         ctx.idx, ctx.bag, ctx.valid, ctx.mode, ctx.table = idx, bag, valid, mode, weight.shape
-        ctx.freq = scale_grad_by_freq
+        ctx.freq, ctx.sparse = scale_grad_by_freq, sparse
         out = np.zeros_like(weight, shape=(n_bags, d))
         rows = np.take(weight, idx, axis=0)
         starts = bounds[:-1][sizes > 0]
@@ -152,6 +174,14 @@ class EmbeddingBag(Op):
         # the weight is needed only for the per-sample weights' gradient
         ctx.save_for_backward(None if psw is None else weight, psw)
         return out
+
+    @staticmethod
+    def _sparse(ctx, rows):
+        """The row-sparse weight gradient: one entry per looked-up index that is not padding."""
+        idx = ctx.idx
+        if ctx.valid is not None:
+            idx, rows = idx[ctx.valid], rows[ctx.valid]
+        return _sparse_grad(idx, rows, ctx.table)
 
     @staticmethod
     def _max_targets(ctx):
@@ -190,7 +220,7 @@ class EmbeddingBag(Op):
         if need[0]:
             coef = EmbeddingBag._coef(ctx, g._data.dtype, None)
             c = _make(coef[:, None]) if psw is None else (psw * _make(coef)).unsqueeze(1)
-            gw = _index_add_rows(v, ctx.idx, gb * c)
+            gw = EmbeddingBag._sparse(ctx, (gb * c)._data) if ctx.sparse else _index_add_rows(v, ctx.idx, gb * c)
         if need[1]:
             rows = weight.index_select(0, _make(ctx.idx))
             gpsw = (gb * rows).sum(1)
@@ -210,7 +240,8 @@ class EmbeddingBag(Op):
         gw = gpsw = None
         if need[0]:
             coef = EmbeddingBag._coef(ctx, g.dtype, None if psw is None else psw._data)
-            gw = scatter_rows(ctx.idx, gb * coef[:, None], v)
+            rows = gb * coef[:, None]
+            gw = EmbeddingBag._sparse(ctx, rows) if ctx.sparse else scatter_rows(ctx.idx, rows, v)
         if need[1]:
             gpsw = np.einsum("ij,ij->i", gb, np.take(weight._data, ctx.idx, axis=0))
             if ctx.valid is not None:

@@ -78,7 +78,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
         raise IndexError("index out of range in self")
     if max_norm is not None:
         _renorm_(weight, idx, max_norm, norm_type)
-    return _emb.Embedding.apply(weight, indices=idx, padding_idx=pad, scale_grad_by_freq=bool(scale_grad_by_freq))
+    return _emb.Embedding.apply(weight, indices=idx, padding_idx=pad, scale_grad_by_freq=bool(scale_grad_by_freq),
+                                sparse=bool(sparse))
 
 
 def _check_offsets(offsets, n: int, include_last: bool):
@@ -162,7 +163,8 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
                            f"range [0, {n})")
     bounds = _check_offsets(off, idx.size, include_last_offset)
     return _emb.EmbeddingBag.apply(weight, per_sample_weights, indices=idx, bounds=bounds, mode=mode,
-                                   padding_idx=padding_idx, scale_grad_by_freq=bool(scale_grad_by_freq))
+                                   padding_idx=padding_idx, scale_grad_by_freq=bool(scale_grad_by_freq),
+                                   sparse=bool(sparse))
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
