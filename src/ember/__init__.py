@@ -37,7 +37,8 @@ _SUBMODULES = {"nn", "optim", "utils", "vision", "text", "serialization"}
 _FROM_NN_FUNCTIONAL = {
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool1d", "channel_shuffle", "conv1d", "conv2d", "conv3d",
     "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "max_pool1d", "max_pool2d", "max_pool3d",
-    "native_channel_shuffle", "pixel_shuffle", "pixel_unshuffle",
+    "native_channel_shuffle", "pixel_shuffle", "pixel_unshuffle", "layer_norm", "group_norm", "rms_norm",
+    "cosine_similarity", "pairwise_distance", "pdist", "dropout", "alpha_dropout", "feature_alpha_dropout",
 }
 
 
