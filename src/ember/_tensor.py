@@ -295,7 +295,7 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
                                 f"{type(value).__name__}")
-            if value._data.shape != self._data.shape:
+            if tuple(value.shape) != self._data.shape:
                 raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to a "
                                    f"tensor of size '{list(self.shape)}'. Please ensure that the gradient "
                                    "and the tensor are the same size")
