@@ -144,7 +144,7 @@ def test_transposes(expr):
 def test_transposes_are_views():
     x = ember.arange(6.0).reshape(2, 3)
     for v in (x.T, x.mT):
-        assert v.data_ptr() == x.data_ptr() and v._version is x._version
+        assert v.data_ptr() == x.data_ptr() and v._vc is x._vc
 
 
 SCALARS = [
@@ -261,7 +261,7 @@ def test_detach_and_clone_memory():
     with ember.no_grad():
         d.zero_()
     assert x.tolist() == [0.0, 0.0, 0.0]
-    assert d._version is x._version
+    assert d._vc is x._vc
     c = x.clone()
     assert c.data_ptr() != x.data_ptr() and c.grad_fn.name() == "CloneBackward0"
     c.sum().backward()

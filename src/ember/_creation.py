@@ -302,7 +302,7 @@ def _result(arr, requires_grad: bool, out: Tensor | None, dtype_given: bool = Fa
         out._data[...] = arr
     else:
         out._data = _move(arr.astype(out._data.dtype), _target(out.device))
-    out._version[0] += 1
+    out._vc[0] += 1
     return out
 
 

@@ -70,7 +70,7 @@ def _normalize_size(size) -> tuple:
 class Tensor:
     """A multi-dimensional array with autograd. `Tensor(data)` / `Tensor(*sizes)` as in PyTorch."""
 
-    __slots__ = ("_data", "_rg", "grad_fn", "_output_nr", "_version", "__dict__", "__weakref__")
+    __slots__ = ("_data", "_rg", "grad_fn", "_output_nr", "_vc", "__dict__", "__weakref__")
     # rarely set per tensor: class-level defaults (an instance sets its own in __dict__) keep creation cheap
     _grad = None
     _view_src = None  # (parent, fn re-deriving this view from parent) for views
@@ -94,7 +94,7 @@ class Tensor:
         self._rg = rg
         self.grad_fn = fn
         self._output_nr = nr
-        self._version = [0] if version is None else version
+        self._vc = [0] if version is None else version
 
     @staticmethod
     def _make(arr, rg=False, fn=None, nr=0, version=None) -> Tensor:
@@ -105,7 +105,7 @@ class Tensor:
         self._rg = rg
         self.grad_fn = fn
         self._output_nr = nr
-        self._version = [0] if version is None else version
+        self._vc = [0] if version is None else version
         if _grad_state.inference:
             self._inference = True
         return self
@@ -318,8 +318,11 @@ class Tensor:
         return self._output_nr
 
     @property
-    def _version_count(self) -> int:
-        return self._version[0]
+    def _version(self) -> int:
+        """How many times this tensor's memory was modified in place (shared with its views)."""
+        return self._vc[0]
+
+    _version_count = _version
 
     def _grad_accumulator(self):
         acc = self._accum() if self._accum is not None else None
@@ -381,7 +384,7 @@ class Tensor:
         _engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> Tensor:
-        t = Tensor._make(self._data, version=self._version)
+        t = Tensor._make(self._data, version=self._vc)
         return t
 
     def detach_(self) -> Tensor:

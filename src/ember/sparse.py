@@ -101,7 +101,7 @@ class SparseTensor(Tensor):
 
     def _values(self) -> Tensor:
         """The values as stored (possibly uncoalesced), sharing memory and version counter."""
-        return Tensor._make(self._data, version=self._version)
+        return Tensor._make(self._data, version=self._vc)
 
     def indices(self) -> Tensor:
         if not self._coalesced:
@@ -163,7 +163,7 @@ class SparseTensor(Tensor):
 
     def detach(self) -> SparseTensor:
         t = SparseTensor._new(self._idx, self._data, self._size, self._coalesced)
-        t._version = self._version
+        t._vc = self._vc
         return t
 
     def clone(self, *, memory_format=None) -> SparseTensor:

@@ -64,12 +64,12 @@ def test_max_norm_renormalises_used_rows(norm_type):
     w0 = table(np.float32) * 3
     idx = np.array([[1, 4, 1], [6, 6, 0]])
     we, wt = ember.tensor(w0.copy(), requires_grad=True), torch.tensor(w0.copy(), requires_grad=True)
-    v = we._version[0]
+    v = we._vc[0]
     ye = F.embedding(ember.tensor(idx), we, max_norm=1.5, norm_type=norm_type)
     yt = torch.nn.functional.embedding(torch.tensor(idx), wt, max_norm=1.5, norm_type=norm_type)
     np.testing.assert_allclose(we.detach().numpy(), wt.detach().numpy(), rtol=1e-6)
     np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), rtol=1e-6)
-    assert we._version[0] == v + 1
+    assert we._vc[0] == v + 1
     unused = [2, 3, 5, 7, 8, 9]
     np.testing.assert_array_equal(we.detach().numpy()[unused], w0[unused])
     g = RNG.standard_normal(tuple(ye.shape)).astype(np.float32)

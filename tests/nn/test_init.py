@@ -54,11 +54,11 @@ def test_init_errors(call):
 
 def test_init_returns_tensor_in_place_without_graph():
     p = nn.Parameter(ember.empty(10, 10))
-    v = p._version[0]
+    v = p._vc[0]
     for fn in (init.uniform_, init.normal_, init.xavier_uniform_, init.kaiming_normal_, init.zeros_):
         out = fn(p)
         assert out is p and p.is_leaf and p.grad_fn is None and p.requires_grad
-    assert p._version[0] > v
+    assert p._vc[0] > v
 
 
 @pytest.mark.parametrize("fill,expect", [

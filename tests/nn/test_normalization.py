@@ -275,12 +275,12 @@ def test_batch_norm_running_var_unbiased_and_functional_update():
     x = arr(5, 3, 4, loc=3.0)
     rm_e, rv_e = ember.zeros(3, dtype=ember.float64), ember.ones(3, dtype=ember.float64)
     rm_t, rv_t = torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64)
-    v0 = rm_e._version[0]
+    v0 = rm_e._vc[0]
     F.batch_norm(ember.tensor(x), rm_e, rv_e, training=True, momentum=0.25)
     torch.nn.functional.batch_norm(torch.tensor(x), rm_t, rv_t, training=True, momentum=0.25)
     np.testing.assert_allclose(rm_e.numpy(), rm_t.numpy(), rtol=1e-12)
     np.testing.assert_allclose(rv_e.numpy(), rv_t.numpy(), rtol=1e-12)
-    assert rm_e._version[0] == v0 + 1
+    assert rm_e._vc[0] == v0 + 1
     expected = 0.75 + 0.25 * x.transpose(1, 0, 2).reshape(3, -1).var(axis=1, ddof=1)
     np.testing.assert_allclose(rv_e.numpy(), expected, rtol=1e-12)
 

@@ -22,7 +22,7 @@ def test_parameter_shares_memory_and_is_leaf():
     assert p.data_ptr() == t.data_ptr()
     t.add_(1)
     assert p.tolist() == [2.0, 2.0, 2.0]
-    assert p._version == t._version
+    assert p._vc is t._vc
 
 
 def test_parameter_from_non_leaf_is_leaf():

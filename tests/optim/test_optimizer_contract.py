@@ -205,9 +205,9 @@ def test_step_bumps_the_version_counter():
     p = ember.randn(3, requires_grad=True)
     y = p * 2
     p.grad = ember.ones(3)
-    v = p._version[0]
+    v = p._vc[0]
     ember.optim.Adam([p]).step()
-    assert p._version[0] == v + 1
+    assert p._vc[0] == v + 1
     del y
 
 

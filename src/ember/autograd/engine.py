@@ -380,7 +380,7 @@ def _accumulate(leaf, g, fast, handed) -> None:
         leaf._grad = Tensor._make(old._data + g)
     else:
         old._data += g
-        old._version[0] += 1
+        old._vc[0] += 1
     if leaf._hooks_acc:
         for fn in list(leaf._hooks_acc):
             fn(leaf)

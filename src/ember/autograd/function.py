@@ -106,7 +106,7 @@ class Function:
         for e in saved:
             if type(e) is tuple:
                 t, at = e
-                if t._version[0] != at:
+                if t._vc[0] != at:
                     raise _modified_error(t, at)
                 out.append(t)
             elif type(e) is _SavedOutput:
@@ -208,7 +208,7 @@ class Function:
         need = []
         for a in args:
             if isinstance(a, Tensor):
-                if a._view_src is not None and a._view_ver != a._version[0]:
+                if a._view_src is not None and a._view_ver != a._vc[0]:
                     _tensor.refresh_view(a)
                 if a._rg:
                     data = a._data
@@ -249,11 +249,11 @@ class Function:
                     saved.append(s)
                     continue
                 if isinstance(s, Tensor):
-                    saved.append((s, s._version[0]))
+                    saved.append((s, s._vc[0]))
                     continue
                 for a in args:
                     if isinstance(a, Tensor) and a._data is s:
-                        saved.append((a, a._version[0]))
+                        saved.append((a, a._vc[0]))
                         break
                 else:
                     saved.append(_save_result(s, outs, results))
@@ -272,14 +272,14 @@ def _save_result(s, outs, results):
     """An array saved by an internal forward that is not an input: an output, else a constant."""
     for o, r in zip(outs, results):
         if o is s:
-            return _SavedOutput(r._data, r._version, r._output_nr, r._rg)
+            return _SavedOutput(r._data, r._vc, r._output_nr, r._rg)
     return Tensor._make(s)
 
 
 def _modified_error(t, at, now=None, node=None, saved=None) -> RuntimeError:
     """PyTorch's message: the tensor's type and shape, and the op (without "Backward0") that made it."""
     if t is not None:
-        now = t._version[0]
+        now = t._vc[0]
         desc = f"[{t.type()} {list(t.shape)}]"
         fn, nr = t.grad_fn, t._output_nr
     else:  # an output saved by the node that made it
@@ -328,7 +328,7 @@ def _apply_user(cls, ctx, args, kwargs):
     for d in dirty:
         if record and d._rg and d.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
-        d._version[0] += 1
+        d._vc[0] += 1
     if not record:
         res = tuple(o.detach() if isinstance(o, Tensor) and any(o is a for a in args)
                     and not any(o is d for d in dirty) else o for o in outs)

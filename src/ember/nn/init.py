@@ -40,7 +40,7 @@ def _write(tensor: Tensor, values) -> Tensor:
     if type(arr) is not np.ndarray and isinstance(values, np.ndarray):
         values = xp_of(arr).asarray(values)
     arr[...] = values
-    tensor._version[0] += 1
+    tensor._vc[0] += 1
     return tensor
 
 

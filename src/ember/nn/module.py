@@ -171,7 +171,7 @@ class _BackwardHook:
         new = list(values)
         node = None
         for i, t, o in zip(idx, tensors, outs):
-            o._version = t._version  # same memory: in-place writes must be seen by both
+            o._vc = t._vc  # same memory: in-place writes must be seen by both
             new[i] = o
             if node is None and o.grad_fn is not None:
                 node = o.grad_fn

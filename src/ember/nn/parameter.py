@@ -12,7 +12,7 @@ __all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer
 def _alias(t: Tensor, cls, requires_grad: bool) -> Tensor:
     """A new leaf of class cls sharing t's memory and version counter."""
     new = object.__new__(cls)
-    Tensor._init(new, t._data, version=t._version)
+    Tensor._init(new, t._data, version=t._vc)
     if requires_grad:
         if t._data.dtype.kind not in "fc":
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")

@@ -99,7 +99,7 @@ def as_tensor_arg(x, like: Tensor) -> Tensor:
 def make_view(out: Tensor, src: Tensor, fn) -> Tensor:
     """Mark `out` as a view of `src`: it shares src's version counter, and `fn(src)` re-derives it
     (used to rewire the graph when a view is modified in place)."""
-    out._version = src._version
+    out._vc = src._vc
     out._view_src = (src, fn)
-    out._view_ver = src._version[0]
+    out._view_ver = src._vc[0]
     return out

@@ -192,7 +192,7 @@ def commit_inplace(self: Tensor, fn, args, kwargs) -> Tensor:
                                    "in-place operation.")
     if not record:
         _write(self, fn(self, *args, **kwargs))
-        self._version[0] += 1
+        self._vc[0] += 1
         return self
     # the value before the write, for ops that save their input (its memory is about to change)
     before = Tensor._make(self._data, self._rg, self.grad_fn, self._output_nr)
@@ -201,7 +201,7 @@ def commit_inplace(self: Tensor, fn, args, kwargs) -> Tensor:
     if node is not None and node._saved and any(type(e) is tuple and e[0] is before for e in node._saved):
         before._data = before._data.copy()
     _write(self, res)
-    self._version[0] += 1
+    self._vc[0] += 1
     if not res._rg:
         return self
     if self._view_src is not None:
@@ -213,7 +213,7 @@ def commit_inplace(self: Tensor, fn, args, kwargs) -> Tensor:
         view = rederive(base)
         state.enabled = prev
         self.grad_fn, self._output_nr, self._rg = view.grad_fn, view._output_nr, True
-        self._view_ver = self._version[0]
+        self._view_ver = self._vc[0]
     else:
         self.grad_fn, self._output_nr, self._rg = node, res._output_nr, True
     return self
@@ -221,7 +221,7 @@ def commit_inplace(self: Tensor, fn, args, kwargs) -> Tensor:
 
 def rederive_view(view: Tensor) -> None:
     """A view whose base changed in place since its grad_fn was made: take a fresh one from the base."""
-    view._view_ver = view._version[0]
+    view._view_ver = view._vc[0]
     base, rederive = _view_chain(view)
     if not base._rg:
         return

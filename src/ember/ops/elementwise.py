@@ -241,7 +241,7 @@ def _to_out(res: Tensor, out, name: str) -> Tensor:
                 "elements with t.resize_(0).", UserWarning, stacklevel=3)
         out._data = np.empty_like(res._data, dtype=out._data.dtype)
     _write(out, res)
-    out._version[0] += 1
+    out._vc[0] += 1
     return out
 
 

@@ -395,7 +395,7 @@ def setitem(self: Tensor, idx, value) -> None:
             region[...] = v if is_t else value
         else:
             region[adv] = v if is_t else value
-        self._version[0] += 1
+        self._vc[0] += 1
         return
     view = self if _is_trivial(basic) else basic_view(self, basic, "SliceBackward0")
     if adv is None:
@@ -470,7 +470,7 @@ def index_put_(input: Tensor, indices, values: Tensor, accumulate: bool = False)
             np.add.at(input._data, adv, values._data)
         else:
             input._data[adv] = values._data
-        input._version[0] += 1
+        input._vc[0] += 1
         return input
     return input._inplace(_index_put_value, adv, values, accumulate)
 
@@ -1018,7 +1018,7 @@ def masked_fill_(self: Tensor, mask: Tensor, value) -> Tensor:
         raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape {b}")
     _warn_expanded(x, "masked_fill_", "tensor[mask] = scalar")
     np.copyto(x, np.asarray(value).astype(x.dtype), where=m)
-    self._version[0] += 1
+    self._vc[0] += 1
     return self
 
 

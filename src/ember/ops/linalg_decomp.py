@@ -99,7 +99,7 @@ def _to_out(res, out, name: str):
         out._data = res._data.copy()
     else:
         out._data[...] = res._data
-    out._version[0] += 1
+    out._vc[0] += 1
     return out
 
 

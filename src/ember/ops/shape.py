@@ -943,7 +943,7 @@ def _to_out(res: Tensor, out: Tensor | None) -> Tensor:
         out._data = res._data.astype(out._data.dtype)
     else:
         out._data[...] = res._data
-    out._version[0] += 1
+    out._vc[0] += 1
     return out
 
 

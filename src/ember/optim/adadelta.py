@@ -55,7 +55,7 @@ class Adadelta(Optimizer):
 
                 arrays = [p._data, g, state["square_avg"]._data, state["acc_delta"]._data]
                 self._blocked(_kernel(lr, rho, eps, wd, maximize), arrays, 3)
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss
 
 

@@ -75,12 +75,12 @@ class Adagrad(Optimizer):
                 clr = lr / (1 + (float(step_t) - 1) * lr_decay)
                 if p._grad.is_sparse:
                     _sparse_update(p, state["sum"]._data, clr, eps, wd, maximize)
-                    p._version[0] += 1
+                    p._vc[0] += 1
                     continue
                 g = p._grad._data
 
                 self._blocked(_kernel(clr, eps, wd, maximize), [p._data, g, state["sum"]._data], 2)
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss
 
 

@@ -96,7 +96,7 @@ class Adam(Optimizer):
                 if amsgrad:
                     arrays.append(state["max_exp_avg_sq"]._data)
                 self._blocked(kernel, arrays, 2)
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss
 
 

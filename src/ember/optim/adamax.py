@@ -62,7 +62,7 @@ class Adamax(Optimizer):
 
                 arrays = [p._data, g, state["exp_avg"]._data, state["exp_inf"]._data]
                 self._blocked(_kernel(clr, beta1, beta2, eps, wd, maximize), arrays, 2)
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss
 
 

@@ -67,7 +67,7 @@ class ASGD(Optimizer):
                 # whatever dtype the state tensors have after a load_state_dict
                 state["eta"]._data[...] = np.array(lr / ((1 + lambd * lr * step) ** alpha), _scalar_dtype())
                 state["mu"]._data[...] = np.array(1 / max(1, step - t0), _scalar_dtype())
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss
 
 

@@ -164,7 +164,7 @@ class LBFGS(Optimizer):
         for p in self._params:
             n = p._data.size
             p._data += step_size * update[offset:offset + n].reshape(p._data.shape)
-            p._version[0] += 1
+            p._vc[0] += 1
             offset += n
 
     def _evaluate_at(self, closure: Callable, x: list, d) -> Callable:
@@ -175,7 +175,7 @@ class LBFGS(Optimizer):
             flat_grad = self._gather_flat_grad()
             for p, saved in zip(self._params, x):
                 np.copyto(p._data, saved)
-                p._version[0] += 1
+                p._vc[0] += 1
             return loss, flat_grad
         return evaluate
 

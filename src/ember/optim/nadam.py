@@ -82,7 +82,7 @@ class NAdam(Optimizer):
                 arrays = [p._data, g, state["exp_avg"]._data, state["exp_avg_sq"]._data]
                 kernel = _kernel(beta1, beta2, eps, bias2, c_grad, c_avg, decay, l2, maximize)
                 self._blocked(kernel, arrays, 3)
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss
 
 

@@ -268,7 +268,7 @@ class Optimizer:
                     g._coalesced = True
                 else:
                     g._data[...] = 0
-                g._version[0] += 1
+                g._vc[0] += 1
 
     def step(self, closure: Callable | None = None):
         """One optimization step; returns the closure's loss when a closure is given."""

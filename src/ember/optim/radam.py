@@ -78,7 +78,7 @@ class RAdam(Optimizer):
                 arrays = [p._data, g, state["exp_avg"]._data, state["exp_avg_sq"]._data]
                 kernel = _kernel(lr, beta1, beta2, eps, bias1, bias2, rect, decay, l2, maximize)
                 self._blocked(kernel, arrays, 3)
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss
 
 

@@ -79,7 +79,7 @@ class RMSprop(Optimizer):
                     arrays.append(state["grad_avg"]._data)
 
                 self._blocked(_kernel(lr, alpha, eps, wd, momentum, centered, maximize), arrays, 3)
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss
 
 

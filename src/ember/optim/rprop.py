@@ -52,7 +52,7 @@ class Rprop(Optimizer):
 
                 arrays = [p._data, g, state["prev"]._data, state["step_size"]._data]
                 self._blocked(_kernel(etaminus, etaplus, lo, hi, maximize), arrays, 3)
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss
 
 

@@ -76,7 +76,7 @@ class SGD(Optimizer):
                         self._first_step(state, p, grad._data, lr, momentum, wd, nesterov, maximize)
                     else:
                         self._blocked(kernel, [p._data, grad._data, buf._data], 2)
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss
 
     def _first_step(self, state: dict, p: Tensor, g, lr: float, momentum: float, wd: float, nesterov: bool,

@@ -86,5 +86,5 @@ class SparseAdam(Optimizer):
                 new_m /= denom
                 new_m *= -step_size
                 p._data[idx] += new_m
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss

@@ -68,7 +68,7 @@ def _verify_batch_size(size) -> None:
 
 
 def _bump(t: Tensor) -> None:
-    t._version[0] += 1
+    t._vc[0] += 1
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,

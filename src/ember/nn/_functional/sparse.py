@@ -49,7 +49,7 @@ def _renorm_(weight: Tensor, idx, max_norm: float, norm_type: float) -> None:
     if over.any():
         scale = max_norm / (norms[over] + 1e-7)
         w[rows[over]] = sub[over] * scale[:, None].astype(w.dtype)
-        weight._version[0] += 1
+        weight._vc[0] += 1
 
 
 def _padding_index(padding_idx, n: int) -> int | None:

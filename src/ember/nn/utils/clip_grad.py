@@ -78,7 +78,7 @@ def clip_grads_with_norm_(parameters, max_norm: float, total_norm: Tensor,
     with np.errstate(invalid="ignore"):  # a non-finite norm gives NaN gradients silently, as in PyTorch
         for g in grads:
             g._data *= g._data.dtype.type(coef)
-            g._version[0] += 1
+            g._vc[0] += 1
 
 
 def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False,
@@ -109,4 +109,4 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
         g = p._grad
         if g is not None:
             xp_of(g._data).clip(g._data, -clip_value, clip_value, out=g._data)
-            g._version[0] += 1
+            g._vc[0] += 1
