@@ -37,6 +37,8 @@ def _t(a):
 def _probs(s, safe: bool):
     """softmax of s along its last axis, in place; with `safe`, rows of -inf give 0 (and the mask of such
     rows, else None)."""
+    if s.shape[-1] == 0:
+        return s, None
     m = s.max(axis=-1, keepdims=True)
     dead = None
     if safe:
@@ -96,6 +98,9 @@ class ScaledDotProductAttention(Op):
         s = (q * ctx.scale).matmul(k.transpose(-2, -1))
         if bias is not None:
             s = s + bias
+        if dead is not None:
+            # rows with every score -inf: a finite softmax there, zeroed after (no NaN reaches the gradients)
+            s = s.masked_fill(dead, 0.0)
         p = softmax(s, -1)
         if dead is not None:
             p = p.masked_fill(dead, 0.0)

@@ -57,14 +57,18 @@ def _broadcast_batch(shapes: list) -> tuple:
         n = max(len(out), len(s))
         a = (1,) * (n - len(out)) + out
         b = (1,) * (n - len(s)) + s
-        res = []
-        for d, (x, y) in enumerate(zip(a, b)):
-            if x != y and x != 1 and y != 1:
-                raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                                   f"non-singleton dimension {d}")
-            res.append(max(x, y) if min(x, y) != 0 else 0)
-        out = tuple(res)
+        _check_broadcast(a, b)
+        out = tuple(max(x, y) if min(x, y) != 0 else 0 for x, y in zip(a, b))
     return out
+
+
+def _check_broadcast(a: tuple, b: tuple) -> None:
+    """PyTorch's error for equal-rank shapes that do not broadcast (the last mismatching dim is named)."""
+    for d in range(len(a) - 1, -1, -1):
+        x, y = a[d], b[d]
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                               f"non-singleton dimension {d}")
 
 
 def _mask_bias(mask: Tensor, query: Tensor) -> Tensor:
@@ -142,10 +146,7 @@ def _check_mask_shape(mask: tuple, scores: tuple) -> None:
     n = max(len(mask), len(scores))
     a = (1,) * (n - len(scores)) + scores
     b = (1,) * (n - len(mask)) + mask
-    for d, (x, y) in enumerate(zip(a, b)):
-        if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                               f"non-singleton dimension {d}")
+    _check_broadcast(a, b)
     full = tuple(max(x, y) for x, y in zip(a, b))
     if full != scores:
         raise RuntimeError(f"output with shape {list(scores)} doesn't match the broadcast shape {list(full)}")
