@@ -42,7 +42,7 @@ def _probs(s, safe: bool):
     m = s.max(axis=-1, keepdims=True)
     dead = None
     if safe:
-        dead = np.isneginf(m)
+        dead = m == -np.inf
         if dead.any():
             m[dead] = 0
         else:

@@ -71,6 +71,11 @@ def _check_broadcast(a: tuple, b: tuple) -> None:
                                f"non-singleton dimension {d}")
 
 
+def _causal_bias(like: Tensor, L: int, S: int) -> Tensor:
+    """(L, S): -inf where key j comes after query i (j > i), else 0, in like's dtype and on its device."""
+    return Tensor._make(np.triu(np.full_like(like._data, -np.inf, shape=(L, S)), 1))
+
+
 def _mask_bias(mask: Tensor, query: Tensor) -> Tensor:
     """An attention mask as an additive bias: bool True = attend (0), False = -inf; floats as they are."""
     if mask.dtype == _dt.bool:
@@ -125,9 +130,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     scores = batch + (L, S)
     bias = None
     if is_causal:
-        b = np.zeros_like(query._data, shape=(L, S))
-        b[np.triu(np.ones((L, S), dtype=bool), 1)] = -np.inf
-        bias = Tensor._make(b)
+        bias = _causal_bias(query, L, S)
     elif attn_mask is not None:
         _check_mask_shape(tuple(attn_mask.shape), scores)
         bias = _mask_bias(attn_mask, query)
@@ -355,9 +358,7 @@ def _mha(query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num
     if attn_mask is not None:
         bias = attn_mask if attn_mask.dtype == q.dtype else attn_mask.to(q.dtype)
     elif is_causal:
-        b = np.zeros_like(q._data, shape=(tgt_len, src_len))
-        b[np.triu(np.ones((tgt_len, src_len), dtype=bool), 1)] = -np.inf
-        bias = Tensor._make(b)
+        bias = _causal_bias(q, tgt_len, src_len)
     keep = _keep_mask(q, (bsz, num_heads, tgt_len, src_len), dropout_p) if dropout_p > 0 else None
     res = ScaledDotProductAttention.apply(q, k, v, bias, keep, scale=1.0 / math.sqrt(head_dim),
                                           safe=safe and not need_weights, weights=need_weights)

@@ -15,6 +15,7 @@ import numpy as np
 
 from ... import _creation, _tensor
 from ...backend import dtypes as _dt
+from ...backend.device import xp_of
 from ...ops._common import Op
 
 Tensor = _tensor.Tensor
@@ -107,7 +108,7 @@ def invert_permutation(permutation: Tensor | None) -> Tensor | None:
         return None
     p = permutation._data
     inv = np.empty_like(p)
-    inv[p] = np.arange(p.shape[0], dtype=p.dtype)
+    inv[p] = xp_of(p).arange(p.shape[0], dtype=p.dtype)
     return Tensor._make(inv)
 
 
@@ -119,7 +120,7 @@ class PackPaddedSequence(Op):
     @staticmethod
     def forward(ctx, x, *, index, lead):
         ctx.index, ctx.lead, ctx.shape = index, lead, x.shape
-        return x.reshape((-1,) + x.shape[lead:])[index]
+        return x.reshape((-1,) + x.shape[lead:])[_on_device(index, x)]
 
     @staticmethod
     def backward(ctx, g):
@@ -129,7 +130,7 @@ class PackPaddedSequence(Op):
     @staticmethod
     def backward_array(ctx, g):
         out = np.zeros_like(g, shape=(int(np.prod(ctx.shape[:ctx.lead])),) + g.shape[1:])
-        out[ctx.index] = g
+        out[_on_device(ctx.index, g)] = g
         return out.reshape(ctx.shape)
 
 
@@ -140,7 +141,7 @@ class PadPackedSequence(Op):
     def forward(ctx, data, *, index, shape, lead, value):
         ctx.index, ctx.lead = index, lead
         out = np.full_like(data, value, shape=(int(np.prod(shape[:lead])),) + data.shape[1:])
-        out[index] = data
+        out[_on_device(index, data)] = data
         return out.reshape(shape)
 
     @staticmethod
@@ -149,7 +150,12 @@ class PadPackedSequence(Op):
 
     @staticmethod
     def backward_array(ctx, g):
-        return g.reshape((-1,) + g.shape[ctx.lead:])[ctx.index]
+        return g.reshape((-1,) + g.shape[ctx.lead:])[_on_device(ctx.index, g)]
+
+
+def _on_device(index: np.ndarray, like):
+    """A host index array where like lives (it is computed on the host from the lengths)."""
+    return index if type(like) is np.ndarray else xp_of(like).asarray(index)
 
 
 def _packed_rows(batch_sizes: np.ndarray, perm: np.ndarray | None, steps: int, batch: int,
