@@ -171,6 +171,12 @@ class Recurrence(Op):
             dc = g_c.copy()
             if w_hr is not None:
                 dhall = np.empty_like(out)
+            # the local derivatives of every step at once, so that each step of the loop is a few products:
+            # d gates_pre = [dct * (g i (1-i)), dct * (c_prev f (1-f)), dct * (i (1-g^2)), dm * (tanh(c) o (1-o))]
+            # dct = dc + dm * (o (1 - tanh(c)^2))
+            k = _lstm_coefficients(acts, cprev, tanhc, hsz)
+            kc = k[:, 4 * hsz:]
+            f_all = acts[:, hsz:2 * hsz]
             for off, b in steps:
                 rows = slice(off, off + b)
                 dhb = dh[:b]
@@ -180,68 +186,37 @@ class Recurrence(Op):
                     dm = dhb @ w_hr
                 else:
                     dm = dhb
-                a = acts[rows]
-                i, f, gg, o = a[:, :hsz], a[:, hsz:2 * hsz], a[:, 2 * hsz:3 * hsz], a[:, 3 * hsz:]
-                tc = tanhc[rows]
-                d = dxp[rows]
-                di, df, dg, do = d[:, :hsz], d[:, hsz:2 * hsz], d[:, 2 * hsz:3 * hsz], d[:, 3 * hsz:]
-                # dct = dc + dm * o * (1 - tanh(c)^2)
-                np.multiply(tc, tc, out=do)
-                np.subtract(1, do, out=do)
-                do *= o
-                do *= dm
                 dct = dc[:b]
-                dct += do
-                np.multiply(dm, tc, out=do)
-                do *= o
-                np.subtract(1, o, out=di)
-                do *= di  # d o_pre = dm tanh(c) o (1 - o)
-                np.multiply(dct, gg, out=di)
-                di *= i
-                np.subtract(1, i, out=df)
-                di *= df
-                np.multiply(dct, cprev[rows], out=df)
-                df *= f
-                df *= 1 - f
-                np.multiply(gg, gg, out=dg)
-                np.subtract(1, dg, out=dg)
-                dg *= dct
-                dg *= i
-                dct *= f
+                dct += dm * kc[rows]
+                d = dxp[rows]
+                kb = k[rows]
+                np.multiply(dct.reshape(b, 1, hsz), kb[:, :3 * hsz].reshape(b, 3, hsz),
+                            out=d[:, :3 * hsz].reshape(b, 3, hsz))
+                np.multiply(dm, kb[:, 3 * hsz:4 * hsz], out=d[:, 3 * hsz:])
+                dct *= f_all[rows]
                 dh[:b] = d @ w_hh
             hprev_all = hprev
         elif mode == "GRU":
             acts, ghn, hprev = saved[7:10]
             dgh = np.empty_like(xp)
+            # per row: [ghn r (1-r), (h_prev - n) z (1-z), (1-z) (1-n^2)]; dn_pre = dh k_n, dz_pre = dh k_z,
+            # dr_pre = dn_pre k_r
+            k = _gru_coefficients(acts, ghn, hprev, hsz)
+            r_all, z_all = acts[:, :hsz], acts[:, hsz:2 * hsz]
             for off, b in steps:
                 rows = slice(off, off + b)
                 dhb = dh[:b]
                 dhb += g_out[rows]
-                a = acts[rows]
-                r, z, nn = a[:, :hsz], a[:, hsz:2 * hsz], a[:, 2 * hsz:]
                 d = dxp[rows]
-                dr, dz, dn = d[:, :hsz], d[:, hsz:2 * hsz], d[:, 2 * hsz:]
-                # dn_pre = dh (1 - z) (1 - n^2)
-                np.subtract(1, z, out=dn)
-                dn *= dhb
-                dr[...] = nn
-                dr *= nn
-                np.subtract(1, dr, out=dr)
-                dn *= dr
-                # dz_pre = dh (h_prev - n) z (1 - z)
-                np.subtract(hprev[rows], nn, out=dz)
-                dz *= dhb
-                dz *= z
-                dz *= 1 - z
-                # dr_pre = dn_pre ghn r (1 - r)
-                np.multiply(dn, ghn[rows], out=dr)
-                dr *= r
-                dr *= 1 - r
+                np.multiply(dhb.reshape(b, 1, hsz), k[rows, hsz:].reshape(b, 2, hsz),
+                            out=d[:, hsz:].reshape(b, 2, hsz))
+                dn = d[:, 2 * hsz:]
+                np.multiply(dn, k[rows, :hsz], out=d[:, :hsz])
                 e = dgh[rows]
                 e[:, :2 * hsz] = d[:, :2 * hsz]
-                np.multiply(dn, r, out=e[:, 2 * hsz:])
+                np.multiply(dn, r_all[rows], out=e[:, 2 * hsz:])
                 dhn = e @ w_hh
-                dhb *= z
+                dhb *= z_all[rows]
                 dhn += dhb
                 dh[:b] = dhn
             hprev_all = hprev
@@ -288,6 +263,45 @@ class Recurrence(Op):
         res = iter(_autograd_grad([o for o, _ in pairs], wanted, [g for _, g in pairs], create_graph=True,
                                   allow_unused=True))
         return tuple(next(res) if need[i] else None for i in range(len(inputs)))
+
+
+def _lstm_coefficients(acts, cprev, tanhc, hsz: int):
+    """(N, 5H): the factors that turn dct (i, f, g gates), dm (o gate) and dm (into dct) into gradients."""
+    i, f, g, o = acts[:, :hsz], acts[:, hsz:2 * hsz], acts[:, 2 * hsz:3 * hsz], acts[:, 3 * hsz:]
+    k = np.empty_like(acts, shape=(acts.shape[0], 5 * hsz))
+    ki, kf, kg, ko, kc = (k[:, j * hsz:(j + 1) * hsz] for j in range(5))
+    np.subtract(1, i, out=ki)
+    ki *= i
+    ki *= g
+    np.subtract(1, f, out=kf)
+    kf *= f
+    kf *= cprev
+    np.multiply(g, g, out=kg)
+    np.subtract(1, kg, out=kg)
+    kg *= i
+    np.subtract(1, o, out=ko)
+    ko *= o
+    ko *= tanhc
+    np.multiply(tanhc, tanhc, out=kc)
+    np.subtract(1, kc, out=kc)
+    kc *= o
+    return k
+
+
+def _gru_coefficients(acts, ghn, hprev, hsz: int):
+    """(N, 3H): [ghn r (1-r), (h_prev - n) z (1-z), (1-z) (1-n^2)]."""
+    r, z, n = acts[:, :hsz], acts[:, hsz:2 * hsz], acts[:, 2 * hsz:]
+    k = np.empty_like(acts)
+    kr, kz, kn = k[:, :hsz], k[:, hsz:2 * hsz], k[:, 2 * hsz:]
+    np.subtract(1, r, out=kr)
+    kr *= r
+    kr *= ghn
+    np.subtract(1, z, out=kz)
+    kz *= z
+    np.subtract(1, n * n, out=kn)
+    kn *= 1 - z
+    kz *= hprev - n
+    return k
 
 
 def _previous_states(out, h0, batch_sizes: tuple, reverse: bool):
