@@ -294,3 +294,18 @@ def test_errors():
               lambda: tl(torch.zeros(3, 2, D), src_key_padding_mask=torch.zeros(2, 3, dtype=torch.int64)))
     _same_err(lambda: el(ember.zeros(3, 2, D), src_mask=ember.zeros(4, 3)),
               lambda: tl(torch.zeros(3, 2, D), src_mask=torch.zeros(4, 3)))
+
+
+def test_fast_path_uses_exact_gelu_for_any_gelu_module():
+    # PyTorch's fused inference kernel runs exact GELU even for GELU('tanh'); its reference path the tanh form
+    e, t = _pair(lambda lib_nn: lib_nn.TransformerEncoderLayer(D, NH, FF, batch_first=True,
+                                                               activation=lib_nn.GELU("tanh")))
+    e.eval()
+    t.eval()
+    x = arr(2, 5, D) * 3
+    for grad in (False, True):
+        outs = []
+        for lib, mod in ((ember, e), (torch, t)):
+            with (lib.enable_grad() if grad else lib.no_grad()):
+                outs.append(np_of(mod(lib.tensor(x))))
+        np.testing.assert_allclose(outs[0], outs[1], rtol=1e-7, atol=1e-9)

@@ -260,11 +260,12 @@ class TransformerEncoderLayer(Module):
 
     def _layer(self, x: Tensor, src_mask, src_key_padding_mask, is_causal: bool, fused: bool = False) -> Tensor:
         sa = self._sa_fused if fused else self._sa_block
+        ff = self._ff_fused if fused else self._ff_block
         if self.norm_first:
             x = x + sa(self.norm1(x), src_mask, src_key_padding_mask, is_causal=is_causal)
-            return x + self._ff_block(self.norm2(x))
+            return x + ff(self.norm2(x))
         x = self.norm1(x + sa(x, src_mask, src_key_padding_mask, is_causal=is_causal))
-        return self.norm2(x + self._ff_block(x))
+        return self.norm2(x + ff(x))
 
     def _sa_fused(self, x: Tensor, attn_mask, key_padding_mask, is_causal: bool = False) -> Tensor:
         # the fused kernel applies the masks it is given (is_causal is only a hint there)
@@ -279,6 +280,11 @@ class TransformerEncoderLayer(Module):
     def _ff_block(self, x: Tensor) -> Tensor:
         x = self.linear2(self.dropout(self.activation(self.linear1(x))))
         return self.dropout2(x)
+
+    def _ff_fused(self, x: Tensor) -> Tensor:
+        # the fused kernel knows two activations: ReLU, and exact GELU for any GELU (even GELU('tanh'))
+        act = F.relu if self.activation_relu_or_gelu == 1 else F.gelu
+        return self.linear2(act(self.linear1(x)))
 
 
 class TransformerEncoder(Module):
