@@ -435,3 +435,15 @@ def test_mha_mismatched_mask_types_warn():
     x = ember.ones(3, 2, 8)
     with pytest.warns(UserWarning, match="Support for mismatched key_padding_mask and attn_mask is deprecated"):
         e(x, x, x, key_padding_mask=ember.zeros(2, 3, dtype=ember.bool), attn_mask=ember.zeros(3, 3))
+
+
+def test_private_mask_helpers_as_pytorch():
+    # custom layers copied from PyTorch call F._canonical_mask / F._none_or_dtype
+    m = RNG.random((2, 3)) > 0.5
+    a = F._canonical_mask(ember.tensor(m), "mask", None, "", ember.float64)
+    b = TF._canonical_mask(torch.tensor(m), "mask", None, "", torch.float64)
+    np.testing.assert_array_equal(np_of(a), b.numpy())
+    assert str(F._none_or_dtype(a)) == str(TF._none_or_dtype(b)) and F._none_or_dtype(None) is None
+    _same_err(lambda: F._canonical_mask(ember.zeros(2, dtype=ember.int64), "mask", None, "", ember.float32),
+              lambda: TF._canonical_mask(torch.zeros(2, dtype=torch.int64), "mask", None, "", torch.float32))
+    _same_err(lambda: F._none_or_dtype(3), lambda: TF._none_or_dtype(3))

@@ -21,7 +21,9 @@ from ...ops.shape import cat
 
 Tensor = _tensor.Tensor
 
-__all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
+# the two private helpers are exported because code written against PyTorch (custom Transformer layers) calls
+# them as F._canonical_mask and F._none_or_dtype
+__all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "_canonical_mask", "_none_or_dtype"]
 
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
             "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
