@@ -142,4 +142,7 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     t = input1.matmul(w2).reshape(*s1[:-1], out_f, in2)
     out = (t * input2.unsqueeze(-2)).sum(-1)
     return out if bias is None else out + bias
-from ._functional import *  # noqa: E402,F401,F403 - the families in nn/_functional/
+
+
+# the other families (activations, losses, conv, pooling, normalization ...) live in nn/_functional/
+from ._functional import *  # noqa: E402,F403
