@@ -189,8 +189,9 @@ def test_operator_odd_operands():
         ex.__invert__()
     with pytest.raises(TypeError):
         tx.__invert__()
-    with pytest.raises(TypeError):
-        ex.__add__([1, 2, 3])
+    assert ex.__add__([1, 2, 3]) is tx.__add__([1, 2, 3]) is NotImplemented
+    with pytest.raises(TypeError, match="unsupported operand"):
+        ex + [1, 2, 3]
     assert_same(ex + np.float64(2.0), tx + np.float64(2.0))
 
 

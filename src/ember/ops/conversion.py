@@ -153,7 +153,7 @@ def _view_chain(t: Tensor):
 class CopySlices(Op):
     """The base's new node after one of its views was modified in place."""
 
-    _name = "CopySlices"
+    _name = "torch::autograd::CopySlices"
 
     @staticmethod
     def forward(ctx, base, value, rederive):

@@ -366,10 +366,12 @@ class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        if _no_promotion(a, b):
+        if a.dtype != np.float16 and _no_promotion(a, b):
             return a * b
-        a, b, dt = _promote(a, b)
-        return _in(a * b, dt)
+        a2, b2, dt = _promote(a, b)
+        if dt == np.float16:  # PyTorch's opmath: half computes in float32 (operands unrounded), rounds once
+            return _in(np.multiply(a, b, dtype=np.float32), dt)
+        return _in(a2 * b2, dt)
 
     @staticmethod
     def backward(ctx, g):
@@ -391,10 +393,12 @@ class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        if a.dtype.kind == "f" and _no_promotion(a, b):
+        if a.dtype.kind == "f" and a.dtype != np.float16 and _no_promotion(a, b):
             return a / b
-        a, b, dt = promote(a, b)  # a Python int joins in the float result type, unwrapped
-        return np.true_divide(a, b, dtype=_float_dtype(dt))
+        a2, b2, dt = promote(a, b)  # a Python int joins in the float result type, unwrapped
+        if dt == np.float16:  # PyTorch's opmath: half computes in float32 (operands unrounded), rounds once
+            return _in(np.true_divide(a, b, dtype=np.float32), dt)
+        return np.true_divide(a2, b2, dtype=_float_dtype(dt))
 
     @staticmethod
     def backward(ctx, g):
@@ -886,6 +890,8 @@ class Sigmoid(_FloatUnary):
     @staticmethod
     def f(x):
         # exp(-x) overflows to inf for very negative x, giving the exact limit 0 (warnings are off)
+        if x.dtype == np.float16:  # PyTorch computes half in float32 and rounds once
+            return (1 / (1 + np.exp(-x.astype(np.float32)))).astype(np.float16)
         return 1 / (1 + np.exp(-x))
 
     @staticmethod
@@ -1789,7 +1795,8 @@ def mul(input, other, *, out=None) -> Tensor:
             rg = input._rg or other._rg
         else:
             b = other
-            fast = (type(b) is float or type(b) is int) and a.dtype.kind == "f"
+            # half with a number goes the generic way (float32 opmath, as PyTorch)
+            fast = (type(b) is float or type(b) is int) and a.dtype.kind == "f" and a.dtype != np.float16
             rg = input._rg
         if fast:
             if rg and _grad.enabled:
@@ -1828,7 +1835,8 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
             rg = input._rg or other._rg
         else:
             b = other
-            fast = (type(b) is float or type(b) is int) and a.dtype.kind == "f"
+            # half with a number goes the generic way (float32 opmath, as PyTorch)
+            fast = (type(b) is float or type(b) is int) and a.dtype.kind == "f" and a.dtype != np.float16
             rg = input._rg
         if fast:
             if rg and _grad.enabled:
@@ -2327,6 +2335,17 @@ def _ne_op(self: Tensor, other):
     return ne(self, other) if isinstance(other, _OPERANDS) else NotImplemented
 
 
+def _binary_dunder(fn):
+    """An operator that hands operands it does not take back to Python (NotImplemented), so the other
+    operand's reflected method runs and unknown types get Python's TypeError, as with PyTorch."""
+    def op(self: Tensor, other):
+        if not isinstance(other, _OPERANDS):
+            return NotImplemented
+        return fn(self, other)
+    op.__name__ = op.__qualname__ = getattr(fn, "__name__", "op")
+    return op
+
+
 # operator dunders bound on Tensor (reflected forms keep the tensor as the first op argument), plus the
 # one method whose signature differs from its function (Tensor.where(condition, other))
 DUNDERS = {
@@ -2338,6 +2357,26 @@ DUNDERS = {
     "__rxor__": bitwise_xor, "__eq__": _eq_op, "__ne__": _ne_op, "__lt__": lt, "__le__": le, "__gt__": gt,
     "__ge__": ge, "where": _where_method,
 }
+DUNDERS.update({k: _binary_dunder(v) for k, v in DUNDERS.items()
+                if k not in ("__neg__", "__pos__", "__abs__", "__invert__", "__eq__", "__ne__", "where")})
 INPLACE_DUNDERS = {"__iadd__": "add", "__isub__": "sub", "__imul__": "mul", "__itruediv__": "div",
                    "__ipow__": "pow", "__ifloordiv__": "floor_divide", "__imod__": "remainder",
                    "__iand__": "bitwise_and", "__ior__": "bitwise_or", "__ixor__": "bitwise_xor"}
+
+
+def _inplace_function(name: str):
+    def fn(input: Tensor, *args, **kwargs) -> Tensor:
+        return getattr(input, name)(*args, **kwargs)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"`input.{name}(...)` as a function (PyTorch's top-level in-place form)."
+    return fn
+
+
+# PyTorch's top-level in-place functions (torch.relu_, torch.exp_, ...) for the in-place methods above
+_TOP_LEVEL_INPLACE = ("abs_ acos_ acosh_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arctanh_ asin_ asinh_ atan_ "
+                      "atanh_ ceil_ clamp_ clamp_max_ clamp_min_ clip_ cos_ cosh_ deg2rad_ erf_ erfc_ exp2_ exp_ "
+                      "expm1_ fix_ floor_ frac_ log10_ log1p_ log2_ log_ nan_to_num_ neg_ negative_ rad2deg_ "
+                      "reciprocal_ relu_ round_ rsqrt_ sigmoid_ sin_ sinh_ sqrt_ square_ tan_ tanh_ trunc_ "
+                      "xlogy_").split()
+globals().update({n: _inplace_function(n) for n in _TOP_LEVEL_INPLACE})
+__all__ += _TOP_LEVEL_INPLACE

@@ -335,7 +335,8 @@ def getitem(self: Tensor, idx) -> Tensor:
 
 
 def _internal_overlap(arr) -> bool:
-    return any(s == 0 and n > 1 for s, n in zip(arr.strides, arr.shape))
+    # NumPy gives zero-size arrays zero strides: nothing to write, so no overlap
+    return arr.size > 0 and any(s == 0 and n > 1 for s, n in zip(arr.strides, arr.shape))
 
 
 def _warn_expanded(arr, op: str, example: str) -> None:

@@ -203,6 +203,10 @@ class Mean(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim, np_dtype):
         kind = x.dtype.kind
+        if np_dtype is not None and np.dtype(np_dtype).kind != "f":
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Optional dtype must be either a floating point or "
+                f"complex dtype. Got: {_type_name(np_dtype)}")
         if kind != "f" and (np_dtype is None or np.dtype(np_dtype).kind != "f"):
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating point or "
@@ -911,27 +915,6 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
     return _VectorNorm.apply(input, p, dims, keepdim)
 
 
-class _NuclearNorm(Op):
-    """Sum of the singular values of the matrices spanned by two dims; the gradient is U @ Vh."""
-
-    _name = "SumBackward1"
-
-    @staticmethod
-    def forward(ctx, x, dims, keepdim):
-        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        mats = np.moveaxis(x, dims, (-2, -1))
-        u, sv, vh = np.linalg.svd(mats, full_matrices=False)
-        ctx.uv = np.moveaxis(u @ vh, (-2, -1), dims)
-        out = np.asarray(sv.sum(-1), x.dtype)
-        if keepdim:
-            out = out.reshape(_kept_shape(x.shape, set(dims)))
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        return _unreduce(g, ctx) * _const(ctx.uv.astype(g._data.dtype)), None, None
-
-
 def _nuclear_norm(input: Tensor, dim, keepdim: bool) -> Tensor:
     nd = input._data.ndim
     if dim is None:
@@ -948,7 +931,10 @@ def _nuclear_norm(input: Tensor, dim, keepdim: bool) -> Tensor:
     d0, d1 = (wrap_dim(int(d), nd) for d in dim)
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
-    return _NuclearNorm.apply(input, (d0, d1), keepdim)
+    # linalg's SVD-based matrix_norm: its backward is differentiable (create_graph=True)
+    from .linalg_decomp import matrix_norm  # deferred: linalg_decomp imports this module
+
+    return matrix_norm(input, "nuc", dim=(d0, d1), keepdim=keepdim)
 
 
 class Logsumexp(Op):
@@ -1211,7 +1197,7 @@ class _Unique(Op):
 
     @staticmethod
     def backward(ctx, g):
-        raise RuntimeError("the derivative for '_unique2' is not implemented.")
+        raise NotImplementedError("the derivative for '_unique2' is not implemented.")
 
 
 def _lines(x, axis: int):

@@ -31,6 +31,18 @@ INPLACE = ("tril", "triu")
 _size = _tensor._normalize_size
 
 
+def _sizes(args: tuple, kwargs: dict, name: str, fn: str) -> tuple:
+    """Sizes given as `*args` or as PyTorch's one keyword `name=` (view(size=...), permute(dims=...))."""
+    if not kwargs:
+        return args
+    extra = [k for k in kwargs if k != name]
+    if extra:
+        raise TypeError(f"{fn}() got an unexpected keyword argument '{extra[0]}'")
+    if args:
+        raise TypeError(f"{fn}() got multiple values for argument '{name}'")
+    return (kwargs[name],)
+
+
 def _as_strided(x, shape, strides):
     """A view of x's memory with byte strides (writable when x is; CuPy has the same helper)."""
     return xp_of(x).lib.stride_tricks.as_strided(x, shape, strides)
@@ -183,9 +195,10 @@ def _type_name(np_dtype) -> str:
     return _TYPE_NAMES.get(np_dtype.name, np_dtype.name)
 
 
-def view(self: Tensor, *shape) -> Tensor:
+def view(self: Tensor, *shape, **kwargs) -> Tensor:
     """The same memory with another shape (one -1 inferred), or `view(dtype)` reinterpreting the bytes.
     Raises when the strides allow no such view (use reshape)."""
+    shape = _sizes(shape, kwargs, "size", "view")
     if len(shape) == 1 and isinstance(shape[0], _dt.dtype):
         return _view_dtype(self, shape[0])
     return _view_shape(self, _infer_shape(_size(shape), self._data.size))
@@ -196,8 +209,9 @@ def view_as(self: Tensor, other: Tensor) -> Tensor:
     return view(self, other.shape)
 
 
-def reshape(input: Tensor, *shape) -> Tensor:
+def reshape(input: Tensor, *shape, **kwargs) -> Tensor:
     """A view when the strides allow it, else a copy."""
+    shape = _sizes(shape, kwargs, "shape", "reshape")
     shape = _infer_shape(_size(shape), input._data.size)
     if _viewable(input._data.shape, input._data.strides, shape):
         return _view_shape(input, shape)
@@ -347,8 +361,9 @@ class Permute(Op):
         return np.transpose(g, np.argsort(ctx.dims)), None
 
 
-def permute(input: Tensor, *dims) -> Tensor:
+def permute(input: Tensor, *dims, **kwargs) -> Tensor:
     """Reorder the dims (a view)."""
+    dims = _sizes(dims, kwargs, "dims", "permute")
     n = input._data.ndim
     dims = _size(dims) if dims else ()
     if len(dims) != n:
@@ -404,8 +419,9 @@ class Expand(Op):
         return g, None
 
 
-def expand(self: Tensor, *sizes) -> Tensor:
+def expand(self: Tensor, *sizes, **kwargs) -> Tensor:
     """A broadcast view to `sizes` (-1 keeps a dim); new dims are prepended."""
+    sizes = _sizes(sizes, kwargs, "size", "expand")
     sizes = _size(sizes)
     shape = self._data.shape
     if len(sizes) < len(shape):
@@ -507,8 +523,9 @@ class Repeat(Op):
         return g.reshape(inter).sum(tuple(range(0, 2 * len(ctx.reps), 2))).reshape(ctx.orig), None
 
 
-def repeat(self: Tensor, *sizes) -> Tensor:
+def repeat(self: Tensor, *sizes, **kwargs) -> Tensor:
     """Tile the tensor `sizes[i]` times along each dim (new leading dims allowed); copies."""
+    sizes = _sizes(sizes, kwargs, "repeats", "repeat")
     reps = _size(sizes)
     shape = self._data.shape
     if len(reps) < len(shape):
@@ -522,8 +539,9 @@ def repeat(self: Tensor, *sizes) -> Tensor:
     return Repeat.apply(self, reps)
 
 
-def tile(input: Tensor, *dims) -> Tensor:
+def tile(input: Tensor, *dims, **kwargs) -> Tensor:
     """repeat, with `dims` padded with leading ones to the tensor's rank."""
+    dims = _sizes(dims, kwargs, "dims", "tile")
     reps = _size(dims)
     reps = (1,) * (input._data.ndim - len(reps)) + reps
     return repeat(input, reps)
@@ -575,8 +593,9 @@ class Flip(Op):
         return flip(g, ctx.dims), None
 
 
-def flip(input: Tensor, *dims) -> Tensor:
+def flip(input: Tensor, *dims, **kwargs) -> Tensor:
     """Reverse the order along dims (a copy, as in PyTorch)."""
+    dims = _sizes(dims, kwargs, "dims", "flip")
     dims = _dims(_size(dims), input._data.ndim)
     return Flip.apply(input, dims)
 
@@ -723,8 +742,11 @@ def _narrow_fn(dim, start, length):
     return lambda b: narrow(b, dim, start, length)
 
 
-def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
-    """Views of pieces of split_size along dim (the last may be smaller), or of the given sizes."""
+def split(tensor: Tensor, split_size_or_sections=None, dim: int = 0, *, split_size=None) -> tuple:
+    """Views of pieces of split_size along dim (the last may be smaller), or of the given sizes.
+    (`split_size=` is Tensor.split's name for the argument.)"""
+    if split_size is not None:
+        split_size_or_sections = split_size
     if tensor._data.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
     dim = wrap_dim(dim, tensor._data.ndim)
