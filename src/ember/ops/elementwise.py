@@ -37,7 +37,7 @@ __all__ = [
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
     "equal", "isclose", "allclose", "logical_and", "logical_or", "logical_xor", "logical_not",
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf", "isposinf", "isneginf",
-    "isfinite", "isreal",
+    "isfinite", "isreal", "bitwise_left_shift", "bitwise_right_shift",
 ]
 # Tensor methods: every public function except rsub (not a method in PyTorch) and where (whose method
 # takes the condition second; bound through DUNDERS below)
@@ -53,7 +53,7 @@ INPLACE = (
     "clamp_max", "lerp", "addcmul", "addcdiv",
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
     "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
-    "bitwise_not",
+    "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",
 )
 
 _make = Tensor._make
@@ -1703,6 +1703,18 @@ class BitwiseXor(_Bitwise):
     kernel = "bitwise_xor"
 
 
+@_array_op
+class LeftShift(_Bitwise):
+    ufunc = np.left_shift
+    kernel = "lshift"
+
+
+@_array_op
+class RightShift(_Bitwise):
+    ufunc = np.right_shift
+    kernel = "rshift"
+
+
 # -- functions: arithmetic ------------------------------------------------------------------------------
 
 def add(input, other, *, alpha=1, out=None) -> Tensor:
@@ -2240,6 +2252,18 @@ logical_xor = _comparison(LogicalXor, "logical_xor", "Exactly one nonzero.", Tru
 bitwise_and = _comparison(BitwiseAnd, "bitwise_and", "input & other (integer and bool tensors).")
 bitwise_or = _comparison(BitwiseOr, "bitwise_or", "input | other (integer and bool tensors).")
 bitwise_xor = _comparison(BitwiseXor, "bitwise_xor", "input ^ other (integer and bool tensors).")
+bitwise_left_shift = _comparison(LeftShift, "bitwise_left_shift", "input << other (integer tensors).")
+bitwise_right_shift = _comparison(RightShift, "bitwise_right_shift", "input >> other, arithmetic (integer tensors).")
+
+
+def _rlshift(self, other):
+    return bitwise_left_shift(_tensor.tensor(other, dtype=self.dtype) if not isinstance(other, Tensor) else other,
+                              self)
+
+
+def _rrshift(self, other):
+    return bitwise_right_shift(_tensor.tensor(other, dtype=self.dtype) if not isinstance(other, Tensor) else other,
+                               self)
 
 
 def logical_not(input: Tensor, *, out=None) -> Tensor:
@@ -2355,13 +2379,15 @@ DUNDERS = {
     "__pos__": positive, "__abs__": abs, "__invert__": _invert, "__and__": bitwise_and,
     "__rand__": bitwise_and, "__or__": bitwise_or, "__ror__": bitwise_or, "__xor__": bitwise_xor,
     "__rxor__": bitwise_xor, "__eq__": _eq_op, "__ne__": _ne_op, "__lt__": lt, "__le__": le, "__gt__": gt,
-    "__ge__": ge, "where": _where_method,
+    "__ge__": ge, "__lshift__": bitwise_left_shift, "__rshift__": bitwise_right_shift, "__rlshift__": _rlshift,
+    "__rrshift__": _rrshift, "where": _where_method,
 }
 DUNDERS.update({k: _binary_dunder(v) for k, v in DUNDERS.items()
                 if k not in ("__neg__", "__pos__", "__abs__", "__invert__", "__eq__", "__ne__", "where")})
 INPLACE_DUNDERS = {"__iadd__": "add", "__isub__": "sub", "__imul__": "mul", "__itruediv__": "div",
                    "__ipow__": "pow", "__ifloordiv__": "floor_divide", "__imod__": "remainder",
-                   "__iand__": "bitwise_and", "__ior__": "bitwise_or", "__ixor__": "bitwise_xor"}
+                   "__iand__": "bitwise_and", "__ior__": "bitwise_or", "__ixor__": "bitwise_xor",
+                   "__ilshift__": "bitwise_left_shift", "__irshift__": "bitwise_right_shift"}
 
 
 def _inplace_function(name: str):

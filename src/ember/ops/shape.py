@@ -1314,3 +1314,28 @@ def as_strided(input: Tensor, size, stride, storage_offset: int | None = None) -
                            f"bounds for storage of size {root.nbytes}")
     out = AsStrided.apply(input, size, stride, offset)
     return make_view(out, input, lambda b: as_strided(b, size, stride, storage_offset))
+
+
+def _inplace_view(fn, name: str):
+    """`x.t_()` and kin: the view op's result becomes x itself (new shape and strides, same memory)."""
+    def method(self: Tensor, *args, **kwargs) -> Tensor:
+        self._check_inplace()
+        res = fn(self, *args, **kwargs)
+        self._data = res._data
+        self._vc[0] += 1
+        node = res.grad_fn
+        if node is not None:
+            # PyTorch numbers the in-place overloads after the out-of-place ones (SqueezeBackward0 -> 3)
+            base = node.name().rstrip("0123456789")
+            node._name = f"{base}{int(node.name()[len(base):]) + (3 if base == 'SqueezeBackward' else 1)}"
+            self.grad_fn, self._output_nr = node, res._output_nr
+        return self
+    method.__name__ = name
+    method.__qualname__ = "Tensor." + name
+    method.__doc__ = f"In-place version of {fn.__name__} (changes this tensor's shape)."
+    return method
+
+
+DUNDERS = {name + "_": _inplace_view(fn, name + "_") for name, fn in (
+    ("squeeze", squeeze), ("unsqueeze", unsqueeze), ("t", t), ("transpose", transpose), ("swapaxes", transpose),
+    ("swapdims", transpose))}
