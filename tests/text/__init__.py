@@ -1,0 +1,1 @@
+"""Tests of ember.text against reference embeddings computed by sentence-transformers."""
