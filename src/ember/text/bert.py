@@ -94,16 +94,18 @@ class BertSelfAttention(nn.Module):
         self.value = nn.Linear(config.hidden_size, config.hidden_size)
         self.dropout = nn.Dropout(config.attention_probs_dropout_prob)
 
-    def _heads(self, x: Tensor) -> Tensor:
-        b, s, _ = x.shape
-        return x.view(b, s, self.num_attention_heads, self.attention_head_size).transpose(1, 2)
-
     def forward(self, hidden: Tensor, mask_bias: Tensor | None) -> Tensor:
+        import ember
+
         b, s, h = hidden.shape
+        # queries, keys and values from one GEMM over the stacked weights: the input is read once
+        weight = ember.cat([self.query.weight, self.key.weight, self.value.weight])
+        bias = ember.cat([self.query.bias, self.key.bias, self.value.bias])
+        qkv = F.linear(hidden, weight, bias).view(b, s, 3, self.num_attention_heads, self.attention_head_size)
+        qkv = qkv.permute(2, 0, 3, 1, 4)  # (3, batch, heads, seq, head_size)
         # the 1/sqrt(d) scale folded into the queries: one small multiply instead of one on every score
-        q = self._heads(self.query(hidden) * (1.0 / math.sqrt(self.attention_head_size)))
-        k = self._heads(self.key(hidden))
-        v = self._heads(self.value(hidden))
+        q = qkv[0] * (1.0 / math.sqrt(self.attention_head_size))
+        k, v = qkv[1], qkv[2]
         scores = q @ k.transpose(-1, -2)
         if mask_bias is not None:
             scores = scores + mask_bias
@@ -285,7 +287,8 @@ class BertModel(nn.Module):
             position_ids = ember.arange(seq, device=device).unsqueeze(0)
         hidden = self.embeddings(input_ids, token_type_ids, position_ids)
         mask_bias = None
-        if attention_mask is not None:
+        # a mask of all ones (no padding) changes nothing: skip adding it to every score
+        if attention_mask is not None and not bool(attention_mask.all()):
             # padded keys get the most negative finite score: softmax gives them exactly zero weight
             keep = attention_mask.to(hidden.dtype)[:, None, None, :]
             mask_bias = (1.0 - keep) * ember.finfo(hidden.dtype).min
