@@ -42,29 +42,9 @@ def same(expr: str) -> None:
     assert e == t, f"{expr}\n  ember: {e}\n  torch: {t}"
 
 
-# Known differences in files this suite does not own (reported); they pass once fixed (xfail, not strict).
+# Known differences (reported); they pass once fixed (xfail, strict: a fixed one must lose its mark).
 KNOWN = {
-    ".layout": "Tensor.layout is a str, not a layout object",
-    "lib.arange(3.0).mH": "the mH error message names mT",
-    "lib.arange(3.0).H": "H should require a 2-D tensor",
-    "lib.ones(2, 3, 4).H": "H should require a 2-D tensor",
-    "bool(lib.tensor([1.0, 2]))": "'more than one values' should read 'more than one value'",
-    "float(lib.tensor([1.0, 2]))": "should raise ValueError 'only one element tensors can be converted to "
-                                   "Python scalars'",
-    "int(lib.tensor([1, 2]))": "should raise ValueError 'only one element tensors ...'",
-    "float(lib.tensor([]))": "should raise ValueError 'only one element tensors ...'",
-    "requires_grad=True).__array__()": "__array__ of a tensor requiring grad should raise like numpy()",
-    "np.asarray(lib.ones(2, requires_grad=True))": "__array__ of a tensor requiring grad should raise",
     ".to('xla')": "unknown device types: 'PyTorch is not linked with support for xla devices'",
-    ".type('foo')": "type() of an unknown string: ValueError \"invalid type: 'foo'\"",
-    ".t().clone().stride()": "clone() should preserve the strides of a dense input (preserve_format)",
-    ".itemsize": "missing Tensor attribute", ".nbytes": "missing Tensor attribute",
-    ".get_device()": "missing Tensor method", ".is_shared()": "missing Tensor method",
-    ".is_pinned()": "missing Tensor method", ".is_meta": "missing Tensor attribute",
-    ".is_quantized": "missing Tensor attribute", ".is_nested": "missing Tensor attribute",
-    ".dim_order()": "missing Tensor method",
-    "lib.int32).requires_grad_()": "message should be 'only Tensors of floating point dtype can require "
-                                   "gradients'",
 }
 
 
@@ -73,7 +53,7 @@ def cases(exprs: list) -> list:
     out = []
     for e in exprs:
         reason = next((r for k, r in KNOWN.items() if k in e), None)
-        marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
+        marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
         out.append(pytest.param(e, marks=marks, id=e))
     return out
 

@@ -4,7 +4,7 @@
 from . import _tensor
 from ._tensor import (
     BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor,
-    ShortTensor, Size, Tensor, is_tensor,
+    ShortTensor, Size, Tensor, is_tensor, layout, strided,
 )
 from .backend.device import device
 from .backend.dtypes import *

@@ -28,6 +28,29 @@ def dtype_of_np(np_dtype) -> _dt.dtype:
     return _FROM_NP[np_dtype]
 
 
+class layout:  # noqa: N801 - PyTorch's spelling
+    """How a tensor's elements are stored: `ember.strided` (dense) or `ember.sparse_coo`."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return "torch." + self.name
+
+    def __reduce__(self):
+        return (_layout_by_name, (self.name,))
+
+
+strided = layout("strided")
+sparse_coo = layout("sparse_coo")
+
+
+def _layout_by_name(name: str) -> layout:
+    return {"strided": strided, "sparse_coo": sparse_coo}[name]
+
+
 class Size(tuple):
     """The shape of a tensor: a tuple that prints as `torch.Size([2, 3])`."""
 
@@ -151,8 +174,8 @@ class Tensor:
         return self.device.type == "cpu"
 
     @property
-    def layout(self) -> str:
-        return "torch.strided"
+    def layout(self) -> layout:
+        return strided
 
     @property
     def is_sparse(self) -> bool:
@@ -219,8 +242,8 @@ class Tensor:
         n = self._data.ndim
         if n == 2 or n == 0:
             return self.permute(*range(n - 1, -1, -1))
-        hint = ". For batches of matrices, consider using tensor.mH" if n > 2 else ""
-        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {n}-D tensor{hint}")
+        hint = " For batches of matrices, consider using tensor.mH" if n > 2 else ""
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {n}-D tensor.{hint}")
 
     @property
     def itemsize(self) -> int:

@@ -21,8 +21,7 @@ Tensor = _tensor.Tensor
 
 __all__ = ["sparse_coo_tensor", "sparse_coo"]
 
-# layouts print as torch's do; ember's strided layout is the string "torch.strided" (see Tensor.layout)
-sparse_coo = "torch.sparse_coo"
+sparse_coo = _tensor.sparse_coo
 
 
 class SparseTensor(Tensor):
@@ -45,7 +44,7 @@ class SparseTensor(Tensor):
         return True
 
     @property
-    def layout(self) -> str:
+    def layout(self) -> _tensor.layout:
         return sparse_coo
 
     @property

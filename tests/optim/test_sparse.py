@@ -39,7 +39,7 @@ def test_metadata_matches(torch_mod):
     vals = np.arange(12, dtype=np.float32).reshape(3, 4)
     e, t = _pair([[4, 0, 4]], vals, (6, 4))
     assert isinstance(e, SparseTensor) and isinstance(e, ember.Tensor)
-    assert e.is_sparse and e.layout == str(t.layout) == "torch.sparse_coo"
+    assert e.is_sparse and str(e.layout) == str(t.layout) == "torch.sparse_coo"
     assert tuple(e.shape) == tuple(t.shape) and e.size() == e.shape and e.size(0) == 6
     assert (e.dim(), e.ndim, e.numel(), e.sparse_dim(), e.dense_dim(), e._nnz()) == \
         (t.dim(), t.ndim, t.numel(), t.sparse_dim(), t.dense_dim(), t._nnz())
