@@ -31,19 +31,44 @@ _AS_P = 0.3275911
 _AS_COEFS = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
 
 
+_CHUNK = 1 << 16  # elements per block: the temporaries of one block stay in cache
+
+
 def _normal_cdf(x):
     """Phi(x) = (1 + erf(x / sqrt 2)) / 2 in x's dtype. Float64 uses the exact erf; float32/16 a rational
     approximation accurate to float32 precision, about 50x faster (GELU is on every transformer's path)."""
     if x.dtype == np.float64:
         return 0.5 * (1.0 + _erf64(x * _SQRT1_2))
+    if type(x) is not np.ndarray:
+        return _normal_cdf_block(x, np.empty_like(x))
+    flat = np.ascontiguousarray(x).reshape(-1)
+    out = np.empty_like(flat)
+    for i in range(0, flat.size, _CHUNK):
+        _normal_cdf_block(flat[i:i + _CHUNK], out[i:i + _CHUNK])
+    return out.reshape(x.shape)
+
+
+def _normal_cdf_block(x, out):
+    """Phi of one block, written into out, with two block-sized temporaries reused in place."""
     t = x.dtype.type
-    a = np.abs(x) * t(_SQRT1_2)
-    u = t(1) / (t(1) + t(_AS_P) * a)
-    p = t(_AS_COEFS[0])
-    for c in _AS_COEFS[1:]:
-        p = p * u + t(c)
-    half_erfc = t(0.5) * p * u * np.exp(-a * a)
-    return np.where(x >= 0, t(1) - half_erfc, half_erfc)
+    a = np.abs(x)
+    a *= t(_SQRT1_2)
+    u = np.multiply(a, t(_AS_P))
+    u += t(1)
+    np.reciprocal(u, out=u)
+    np.multiply(u, t(_AS_COEFS[0]), out=out)
+    for c in _AS_COEFS[1:-1]:
+        out += t(c)
+        out *= u
+    out += t(_AS_COEFS[-1])
+    out *= u
+    np.square(a, out=a)
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    out *= a
+    out *= t(0.5)  # out = erfc(|x| / sqrt 2) / 2 = Phi(-|x|)
+    np.subtract(t(1), out, out=out, where=x >= 0)
+    return out
 
 
 def quiet_op(cls):
