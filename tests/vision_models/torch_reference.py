@@ -117,12 +117,15 @@ class TorchInvertedResidual(nn.Module):
         return x + self.conv(x) if self.residual else self.conv(x)
 
 
+MOBILENET_V2_SETTING = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2],
+                        [6, 320, 1, 1]]
+
+
 class TorchMobileNetV2(nn.Module):
-    def __init__(self, num_classes: int = 1000) -> None:
+    def __init__(self, num_classes: int = 1000, setting: list | None = None) -> None:
         super().__init__()
         feats, cin = [_cbr(3, 32, 3, 2)], 32
-        for t, c, n, s in [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1],
-                           [6, 160, 3, 2], [6, 320, 1, 1]]:
+        for t, c, n, s in setting or MOBILENET_V2_SETTING:
             for i in range(n):
                 feats.append(TorchInvertedResidual(cin, c, s if i == 0 else 1, t))
                 cin = c
@@ -134,8 +137,9 @@ class TorchMobileNetV2(nn.Module):
         return self.classifier(torch.flatten(nn.functional.adaptive_avg_pool2d(self.features(x), 1), 1))
 
 
-def build(name: str, num_classes: int = 1000) -> nn.Module:
-    """The PyTorch reference of the zoo model `name` (e.g. 'resnet18', 'vgg11_bn', 'mobilenet_v2')."""
+def build(name: str, num_classes: int = 1000, **kwargs) -> nn.Module:
+    """The PyTorch reference of the zoo model `name` (e.g. 'resnet18', 'vgg11_bn', 'mobilenet_v2'); for
+    mobilenet_v2, `setting=` replaces the inverted residual table."""
     if name.startswith("resnet"):
         block, depths = {"resnet18": (TorchBasicBlock, [2, 2, 2, 2]), "resnet34": (TorchBasicBlock, [3, 4, 6, 3]),
                          "resnet50": (TorchBottleneck, [3, 4, 6, 3])}[name]
@@ -143,5 +147,5 @@ def build(name: str, num_classes: int = 1000) -> nn.Module:
     if name.startswith("vgg"):
         return TorchVGG(VGG_CFGS[name.removesuffix("_bn")], name.endswith("_bn"), num_classes)
     if name == "mobilenet_v2":
-        return TorchMobileNetV2(num_classes)
+        return TorchMobileNetV2(num_classes, **kwargs)
     raise ValueError(name)
