@@ -13,6 +13,9 @@ Loading is restricted by default (`weights_only=True`): only tensors, parameters
 devices, sizes and plain containers can be rebuilt, and every size, offset and stride is checked against
 the bytes actually present. `weights_only=False` unpickles anything (arbitrary code: trusted files only).
 
+PyTorch's legacy format (torch < 1.6, or `_use_new_zipfile_serialization=False`: a sequence of pickles
+followed by the storages' bytes) loads too, under the same restrictions; ember does not write it.
+
 safetensors files: `save_safetensors` / `load_safetensors` (the optional `safetensors` package).
 """
 
@@ -46,7 +49,6 @@ __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_g
 FileLike = str | os.PathLike | IO[bytes]
 
 _ALIGNMENT = 64
-_LEGACY_MAGIC = b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"  # pickled magic number of pre-1.6 files
 _NUMEL_LIMIT = 2 ** 62  # NumPy cannot describe arrays of this many bytes or more
 
 # storage class names by element type, as PyTorch spells them
@@ -381,11 +383,11 @@ class _Archive:
         head = self.f.read(512)
         if not head:
             return _bad("the file is empty")
-        if head.startswith(_LEGACY_MAGIC) or head[257:262] == b"ustar":
+        if head[257:262] == b"ustar":
             return RuntimeError(
-                "ember.load: this file is in PyTorch's legacy serialization format (torch < 1.6 or "
-                "_use_new_zipfile_serialization=False), which ember does not support. Load it with PyTorch "
-                "and save it again with torch.save(obj, f) to get the zip format.")
+                "ember.load: this file is in PyTorch's oldest (tar) serialization format (torch < 0.4), "
+                "which ember does not support. Load it with PyTorch and save it again with "
+                "torch.save(obj, f) to get the zip format.")
         if len(head) > 9 and head[8:9] == b"{" and int.from_bytes(head[:8], "little") < self.size:
             return RuntimeError("ember.load: this looks like a safetensors file; read it with "
                                 "ember.serialization.load_safetensors(path)")
@@ -1006,16 +1008,7 @@ class _Loader:
         if raw.shape[0] != numel * kind.itemsize:
             raise _bad(f"storage '{key}' claims {numel} elements of {kind.itemsize} bytes but its record "
                        f"holds {raw.shape[0]} bytes")
-        if kind.bf16:  # ember has no bfloat16: widen (exactly) to float32
-            half = raw.view(np.dtype(np.uint16).newbyteorder("S") if self.swap else np.uint16)
-            arr = (half.astype(np.uint32) << 16).view(np.float32)
-        elif kind.np is None:
-            arr = raw
-        elif self.swap and kind.itemsize > 1:
-            arr = raw.view(kind.np.newbyteorder("S")).astype(kind.np)
-        else:
-            arr = raw.view(kind.np)
-        t = Tensor._make(arr)
+        t = Tensor._make(_typed_from_raw(raw, kind, self.swap))
         self.typed[(key, kind.name)] = t
         return t
 
@@ -1049,14 +1042,245 @@ class _Loader:
         return Tensor._make(raw).to(dev)._data
 
 
+def _typed_from_raw(raw, kind: _StorageKind, swap: bool):
+    """A storage's elements from its raw bytes (a view where no conversion is needed)."""
+    if kind.bf16:  # ember has no bfloat16: widen (exactly) to float32
+        half = raw.view(np.dtype(np.uint16).newbyteorder("S") if swap else np.uint16)
+        return (half.astype(np.uint32) << 16).view(np.float32)
+    if kind.np is None:
+        return raw
+    if swap and kind.itemsize > 1:
+        return raw.view(kind.np.newbyteorder("S")).astype(kind.np)
+    return raw.view(kind.np)
+
+
 def _short_repr(obj) -> str:
     r = repr(obj)
     return r if len(r) <= 80 else r[:77] + "..."
 
 
+# ------------------------------------------------------------------------------------------------------
+# PyTorch's legacy format (torch < 1.6, or _use_new_zipfile_serialization=False)
+# ------------------------------------------------------------------------------------------------------
+#
+# The file is a sequence of pickles followed by raw data: the magic number, the format version (1001), a
+# dict of system information (byte order, C type sizes), the object itself (its storages are persistent
+# ids `('storage', <storage class>, key, location, numel, view)`, view being None or
+# `(view_key, offset, view_numel)` for a slice of the storage), the list of storage keys, and then for
+# each key in that order an 8-byte element count and the storage's bytes. The storages' element sizes are
+# only known from the object pickle, so it is unpickled first into empty storages, which are filled
+# afterwards in place (the tensors rebuilt meanwhile are views of them).
+
+_LEGACY_MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
+_LEGACY_PROTOCOL = 1001
+
+
+class _BoundedReader:
+    """A file's read methods that never ask for more bytes than the file holds, so that a pickle claiming
+    a huge string cannot make the reader allocate for it."""
+
+    def __init__(self, f, size: int) -> None:
+        self.f = f
+        self.size = size
+
+    def _left(self) -> int:
+        return max(self.size - self.f.tell(), 0)
+
+    def read(self, n: int = -1) -> bytes:
+        left = self._left()
+        return self.f.read(left if n is None or n < 0 else min(n, left))
+
+    def readline(self, limit: int = -1) -> bytes:
+        left = self._left()
+        return self.f.readline(left if limit is None or limit < 0 else min(limit, left))
+
+    def readinto(self, buf) -> int:
+        view = memoryview(buf).cast("B")
+        n = min(len(view), self._left())
+        readinto = getattr(self.f, "readinto", None)
+        if readinto is not None:
+            return readinto(view[:n]) or 0
+        data = self.f.read(n)
+        view[:len(data)] = data
+        return len(data)
+
+    def tell(self) -> int:
+        return self.f.tell()
+
+
+class _LegacyStorage:
+    """A storage of a legacy file: allocated empty (on its target device) when the pickle names it and
+    filled once its bytes are reached."""
+
+    __slots__ = ("kind", "numel", "dest", "tensor", "filled")
+
+    def __init__(self, kind: _StorageKind, numel: int, dest) -> None:
+        self.kind = kind
+        self.numel = numel
+        self.dest = dest  # 1-D array of the storage's elements as ember holds them
+        self.tensor = Tensor._make(dest)
+        self.filled = False
+
+
+class _NoStorages:
+    """The loader of the header pickles, which hold no storages."""
+
+    def storage(self, pid):
+        raise _bad(f"unexpected persistent id {_short_repr(pid)} in the header of a legacy checkpoint")
+
+
+class _LegacyLoader:
+    def __init__(self, map_location, swap: bool, budget: int) -> None:
+        self.restorer = _Loader(None, map_location, swap)
+        self.swap = swap
+        self.budget = budget  # bytes still available in the file for storages not yet named
+        self.storages: dict = {}  # key -> _LegacyStorage
+        self.views: dict = {}  # view key -> Tensor
+
+    def storage(self, pid) -> Tensor:
+        if (type(pid) is not tuple or len(pid) not in (5, 6) or type(pid[0]) is not str or pid[0] != "storage"
+                or type(pid[1]) is not _StorageKind):
+            raise _bad(f"unsupported persistent id {_short_repr(pid)} (expected a storage reference)")
+        kind, key, location, numel = pid[1:5]
+        view = pid[5] if len(pid) == 6 else None
+        if type(key) is not str or type(location) is not str or not _is_int(numel) or numel < 0:
+            raise _bad(f"malformed storage reference {_short_repr(pid)}")
+        st = self.storages.get(key)
+        if st is None:
+            st = self.storages[key] = self._allocate(kind, numel, location)
+        elif st.kind is not kind and st.kind.name != kind.name or st.numel != numel:
+            raise _bad(f"storage '{key}' is referenced with different types or sizes")
+        if view is None:
+            return st.tensor
+        if (type(view) is not tuple or len(view) != 3 or type(view[0]) is not str or not _is_int(view[1])
+                or not _is_int(view[2])):
+            raise _bad(f"malformed storage view {_short_repr(view)}")
+        view_key, offset, view_numel = view
+        if offset < 0 or view_numel < 0 or offset + view_numel > numel:
+            raise _bad(f"storage view of {view_numel} elements at offset {offset} lies outside storage "
+                       f"'{key}' of {numel} elements")
+        t = self.views.get(view_key)
+        if t is None:
+            t = self.views[view_key] = Tensor._make(st.dest[offset:offset + view_numel])
+        elif t._data.shape[0] != view_numel:
+            raise _bad(f"storage view '{view_key}' is referenced with different sizes")
+        return t
+
+    def _allocate(self, kind: _StorageKind, numel: int, location: str) -> _LegacyStorage:
+        nbytes = numel * kind.itemsize
+        # every storage's bytes follow in the file: claims beyond its size are lies, never allocations
+        if nbytes + 8 > self.budget:
+            raise _bad(f"a storage of {numel} elements of {kind.itemsize} bytes does not fit in the file "
+                       "(truncated or corrupt?)")
+        self.budget -= nbytes + 8
+        raw = self.restorer._restore(np.empty(nbytes, np.uint8), location)
+        if not kind.bf16 and not (self.swap and kind.itemsize > 1):
+            dest = raw if kind.np is None else raw.view(kind.np)
+        else:
+            dest = np.empty(numel, np.float32 if kind.bf16 else kind.np)
+            if not isinstance(raw, np.ndarray):
+                dest = Tensor._make(dest).to(device_of(raw))._data
+        return _LegacyStorage(kind, numel, dest)
+
+    def fill(self, reader: _BoundedReader, key: str, little: bool) -> None:
+        st = self.storages.get(key)
+        if st is None:
+            raise _bad(f"storage '{key}' is listed but not used by the pickled object")
+        if st.filled:
+            raise _bad(f"storage '{key}' is listed twice")
+        head = reader.read(8)
+        if len(head) != 8:
+            raise _bad(f"the data of storage '{key}' is missing (truncated file?)")
+        count = int.from_bytes(head, "little" if little else "big", signed=True)
+        if count != st.numel:
+            raise _bad(f"storage '{key}' holds {count} elements but the pickle says {st.numel}")
+        nbytes = count * st.kind.itemsize
+        on_host = isinstance(st.dest, np.ndarray)
+        direct = on_host and st.dest.dtype.itemsize == st.kind.itemsize and not (self.swap and nbytes)
+        raw = st.dest.view(np.uint8) if direct else np.empty(nbytes, np.uint8)
+        got = 0
+        while got < nbytes:
+            k = reader.readinto(raw[got:])
+            if not k:
+                raise _bad(f"the data of storage '{key}' is truncated ({got} of {nbytes} bytes present)")
+            got += k
+        if not direct:
+            arr = _typed_from_raw(raw, st.kind, self.swap)
+            st.dest[...] = arr if on_host else Tensor._make(arr).to(device_of(st.dest))._data
+        st.filled = True
+
+
+def _is_legacy(head: bytes) -> bool:
+    # a pickle (protocol 2+) where a zip checkpoint starts with its "PK" signature
+    return len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5
+
+
+def _unpickle(cls, reader, loader, weights_only: bool, pickle_load_args: dict, what: str) -> Any:
+    """Run one unpickler, turning the errors of a malformed pickle into clear ones."""
+    unpickler = cls(reader, loader, **pickle_load_args)
+    try:
+        return unpickler.load()
+    except _UserError as e:
+        raise e.original from None
+    except RecursionError as e:  # before RuntimeError, its base class
+        raise pickle.UnpicklingError(f"ember.load: the checkpoint's {what} nests too deeply") from e
+    except (pickle.UnpicklingError, RuntimeError):
+        raise
+    except EOFError as e:
+        raise _bad(f"the {what} is truncated") from e
+    except Exception as e:
+        if not weights_only:
+            raise
+        raise pickle.UnpicklingError(f"ember.load: the checkpoint's {what} is malformed "
+                                     f"({type(e).__name__}: {e})") from e
+
+
+def _load_legacy(fileobj, map_location, weights_only: bool, pickle_load_args: dict) -> Any:
+    fileobj.seek(0, os.SEEK_END)
+    size = fileobj.tell()
+    fileobj.seek(0)
+    reader = _BoundedReader(fileobj, size)
+
+    def run(cls, loader, weights_only: bool, what: str):
+        try:
+            return _unpickle(cls, reader, loader, weights_only, pickle_load_args, what)
+        except (pickle.UnpicklingError, EOFError) as e:
+            if reader.tell() < size:
+                raise
+            raise _bad(f"the file ends inside the {what} (truncated?)") from e
+
+    def header(what: str):
+        return run(_WeightsUnpickler, _NoStorages(), True, what)
+
+    if header("legacy magic number") != _LEGACY_MAGIC_NUMBER:
+        raise _bad("not a PyTorch checkpoint (a pickle without the legacy format's magic number)")
+    version = header("legacy format version")
+    if version != _LEGACY_PROTOCOL:
+        raise _bad(f"unsupported legacy format version {_short_repr(version)}")
+    info = header("legacy system information")
+    if not isinstance(info, dict) or not isinstance(info.get("little_endian", True), bool):
+        raise _bad("the legacy system information is not a dict")
+    little = info.get("little_endian", True)
+    loader = _LegacyLoader(map_location, little != (sys.byteorder == "little"), size - reader.tell())
+    cls = _WeightsUnpickler if weights_only else _FullUnpickler
+    result = run(cls, loader, weights_only, "pickled object")
+    keys = header("list of storage keys")
+    if not isinstance(keys, list) or not all(type(k) is str for k in keys):
+        raise _bad("the list of storage keys is not a list of strings")
+    for key in keys:
+        loader.fill(reader, key, little)
+    missing = [k for k, st in loader.storages.items() if not st.filled]
+    if missing:
+        raise _bad(f"the data of storage '{missing[0]}' is missing")
+    return result
+
+
 def load(f: FileLike, map_location=None, pickle_module: Any = None, *, weights_only: bool | None = True,
          mmap: bool | None = None, **pickle_load_args) -> Any:
-    """Load an object saved with `ember.save` or `torch.save` (zip format) as ember tensors.
+    """Load an object saved with `ember.save` or `torch.save` as ember tensors.
+
+    Both of PyTorch's formats load: the zip format and the legacy one (torch < 1.6, or
+    `_use_new_zipfile_serialization=False`), with the same checks and the same restricted unpickler.
 
     `weights_only=True` (the default; None means the same) rebuilds only tensors, parameters and plain
     containers and rejects anything else with `pickle.UnpicklingError`; a malformed file raises
@@ -1100,6 +1324,13 @@ def load(f: FileLike, map_location=None, pickle_module: Any = None, *, weights_o
 
 
 def _load(fileobj, mapped, map_location, weights_only: bool, pickle_load_args: dict) -> Any:
+    head = fileobj.read(2)
+    fileobj.seek(0)
+    if _is_legacy(head):
+        if mapped is not None:
+            raise RuntimeError("mmap can only be used with files saved with torch.save(_use_new_zipfile_"
+                               "serialization=True); this file is in PyTorch's legacy format")
+        return _load_legacy(fileobj, map_location, weights_only, pickle_load_args)
     archive = _Archive(fileobj, mapped)
     swap = False
     if archive.has("byteorder"):
@@ -1110,17 +1341,4 @@ def _load(fileobj, mapped, map_location, weights_only: bool, pickle_load_args: d
     loader = _Loader(archive, map_location, swap)
     data = archive.read("data.pkl")
     cls = _WeightsUnpickler if weights_only else _FullUnpickler
-    unpickler = cls(io.BytesIO(data), loader, **pickle_load_args)
-    try:
-        return unpickler.load()
-    except _UserError as e:
-        raise e.original from None
-    except RecursionError as e:  # before RuntimeError, its base class
-        raise pickle.UnpicklingError("ember.load: the checkpoint's data.pkl nests too deeply") from e
-    except (pickle.UnpicklingError, RuntimeError):
-        raise
-    except Exception as e:
-        if not weights_only:
-            raise
-        raise pickle.UnpicklingError(f"ember.load: the checkpoint's data.pkl is malformed "
-                                     f"({type(e).__name__}: {e})") from e
+    return _unpickle(cls, io.BytesIO(data), loader, weights_only, pickle_load_args, "data.pkl")
