@@ -12,9 +12,9 @@ from .optimizer import (
     _bump,
     _check_betas_eps_wd,
     _check_lr,
+    _consts,
     _dense_grad,
     _effective_grad,
-    _lerp_,
     _scalar,
     _zero_step,
 )
@@ -76,6 +76,7 @@ class Adam(Optimizer):
             beta1, beta2 = (_scalar(b) for b in group["betas"])
             wd, amsgrad, maximize = _scalar(group["weight_decay"]), group["amsgrad"], group["maximize"]
             decoupled = group.get("decoupled_weight_decay", False)
+            kernels = {}  # by step, array type and dtype (a group's parameters usually share all three)
             for p in group["params"]:
                 if p._grad is None:
                     continue
@@ -88,11 +89,15 @@ class Adam(Optimizer):
                     if amsgrad:
                         state["max_exp_avg_sq"] = Tensor._make(np.zeros_like(p._data))
                 step = _bump(state)
-                bias1 = 1 - beta1 ** step
-                bias2_sqrt = (1 - beta2 ** step) ** 0.5
-                kernel = _adam_kernel(lr, beta1, beta2, eps, wd, decoupled, maximize, amsgrad,
-                                      lr / bias1, bias2_sqrt)
-                arrays = [p._data, g, state["exp_avg"]._data, state["exp_avg_sq"]._data]
+                x = p._data
+                key = (step, type(x), x.dtype)
+                kernel = kernels.get(key)
+                if kernel is None:
+                    bias1 = 1 - beta1 ** step
+                    bias2_sqrt = (1 - beta2 ** step) ** 0.5
+                    kernel = kernels[key] = _adam_kernel(lr, beta1, beta2, eps, wd, decoupled, maximize,
+                                                         amsgrad, lr / bias1, bias2_sqrt, x)
+                arrays = [x, g, state["exp_avg"]._data, state["exp_avg_sq"]._data]
                 if amsgrad:
                     arrays.append(state["max_exp_avg_sq"]._data)
                 self._blocked(kernel, arrays, 2)
@@ -101,40 +106,58 @@ class Adam(Optimizer):
 
 
 def _adam_kernel(lr: float, beta1: float, beta2: float, eps: float, wd: float, decoupled: bool,
-                 maximize: bool, amsgrad: bool, step_size: float, bias2_sqrt: float) -> Callable:
+                 maximize: bool, amsgrad: bool, step_size: float, bias2_sqrt: float, like) -> Callable:
     """The update of one block, in PyTorch's order of operations, on preallocated arrays.
 
     The step size is folded into the denominator as PyTorch's capturable Adam does,
     p += m / (sqrt(v) / (bias2_sqrt * -step_size) + eps / -step_size), which saves a pass and a division.
+    Decoupled decay scales the parameter just before the update is added, while the block is in cache.
+    Constants are 0-d arrays of `like`'s dtype where that is cheaper (see _consts).
     """
     l2 = 0.0 if decoupled else wd
     decay = 1 - lr * wd if decoupled and wd != 0 else None
     folded = step_size != 0
+    w1 = 1 - beta1
     if folded:
         scale, shift = 1 / (bias2_sqrt * -step_size), eps / -step_size
+    else:
+        scale, shift = bias2_sqrt, -step_size  # divisor and factor here
+    c_w1, c_beta2, c_w2, c_scale, c_shift, c_eps = _consts(like, w1 if w1 < 0.5 else 1 - w1, beta2, 1 - beta2,
+                                                           scale, shift, eps)
+    if decay is not None:
+        (c_decay,) = _consts(like, decay)
+    multiply, subtract, add, divide, sqrt = np.multiply, np.subtract, np.add, np.divide, np.sqrt
 
     def kernel(x, g, m, v, *rest):
         vmax, t, u = rest if amsgrad else (None, *rest)
-        if decay is not None:
-            x *= decay
         g = _effective_grad(x, g, l2, maximize, u)
-        _lerp_(m, g, 1 - beta1, t)
-        v *= beta2
-        np.multiply(g, g, out=t)
-        t *= 1 - beta2
+        # m = lerp(m, g, 1 - beta1) with the formula PyTorch picks for the weight, as _lerp_
+        if w1 < 0.5:
+            subtract(g, m, out=t)
+            multiply(t, c_w1, out=t)
+            m += t
+        else:
+            subtract(m, g, out=t)
+            multiply(t, c_w1, out=t)
+            add(g, t, out=m)
+        multiply(v, c_beta2, out=v)
+        multiply(g, g, out=t)
+        multiply(t, c_w2, out=t)
         v += t
         if amsgrad:
             np.maximum(vmax, v, out=vmax)
             v = vmax
-        np.sqrt(v, out=t)
+        sqrt(v, out=t)
         if folded:
-            t *= scale
-            t += shift
-            np.divide(m, t, out=t)
+            multiply(t, c_scale, out=t)
+            add(t, c_shift, out=t)
+            divide(m, t, out=t)
         else:
-            t /= bias2_sqrt
-            t += eps
-            np.divide(m, t, out=t)
-            t *= -step_size
+            divide(t, c_scale, out=t)
+            add(t, c_eps, out=t)
+            divide(m, t, out=t)
+            multiply(t, c_shift, out=t)
+        if decay is not None:
+            multiply(x, c_decay, out=x)
         x += t
     return kernel

@@ -390,6 +390,17 @@ def _all_contiguous(arrays: list) -> bool:
     return True
 
 
+def _consts(x, *values) -> tuple:
+    """values as 0-d arrays of x's dtype when x is a float NumPy array, else as given.
+
+    A ufunc takes a 0-d array of the operand's dtype at about half the per-call cost of a Python float,
+    with the same result: NumPy casts a Python float to the array's dtype before operating on it.
+    """
+    if type(x) is np.ndarray and x.dtype.kind in "fc":
+        return tuple(np.array(v, x.dtype) for v in values)
+    return values
+
+
 def _check_lr(lr) -> None:
     if isinstance(lr, Tensor) and lr.numel() != 1:
         raise ValueError("Tensor lr must be 1-element")
