@@ -372,7 +372,9 @@ class Optimizer:
         if n * x.itemsize <= _BLOCK_BYTES:
             if x.ndim != 1:
                 arrays = [a.reshape(-1) for a in arrays]
-            kernel(*arrays, *self._scratch(x.dtype, n, n_scratch))
+            cache = self.__dict__.get("_scratch_cache")
+            scratch = cache.get((x.dtype, n, n_scratch)) if cache is not None else None
+            kernel(*arrays, *(scratch or self._scratch(x.dtype, n, n_scratch)))
             return
         blocks = -(-n * x.itemsize // _BLOCK_BYTES)
         step = -(-n // blocks)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from .optimizer import Optimizer, Tensor, _effective_grad, _scalar
+from .optimizer import Optimizer, Tensor, _consts, _effective_grad, _scalar
 
 __all__ = ["SGD"]
 
@@ -57,25 +57,33 @@ class SGD(Optimizer):
         for group in self.param_groups:
             lr, momentum, dampening = _scalar(group["lr"]), _scalar(group["momentum"]), group["dampening"]
             wd, nesterov, maximize = _scalar(group["weight_decay"]), group["nesterov"], group["maximize"]
-            if momentum == 0:
-                kernel = _plain_kernel(lr, wd, maximize)
-            else:
-                kernel = _momentum_kernel(lr, momentum, dampening, wd, nesterov, maximize)
+            kernels = {}  # by array type and dtype: their constants are 0-d arrays of the dtype
             for p in group["params"]:
                 grad = p._grad
                 if grad is None:
                     continue
                 if grad.is_sparse:
                     self._sparse_update(p, lr, momentum, dampening, wd, nesterov, maximize)
-                elif momentum == 0:
-                    self._blocked(kernel, [p._data, grad._data], 1)
+                    p._vc[0] += 1
+                    continue
+                x = p._data
+                key = (type(x), x.dtype)
+                kernel = kernels.get(key)
+                if kernel is None:
+                    if momentum == 0:
+                        kernel = _plain_kernel(lr, wd, maximize, x)
+                    else:
+                        kernel = _momentum_kernel(lr, momentum, dampening, wd, nesterov, maximize, x)
+                    kernels[key] = kernel
+                if momentum == 0:
+                    self._blocked(kernel, [x, grad._data], 1)
                 else:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
                     if buf is None:
                         self._first_step(state, p, grad._data, lr, momentum, wd, nesterov, maximize)
                     else:
-                        self._blocked(kernel, [p._data, grad._data, buf._data], 2)
+                        self._blocked(kernel, [x, grad._data, buf._data], 2)
                 p._vc[0] += 1
         return loss
 
@@ -109,10 +117,12 @@ class SGD(Optimizer):
         scatter_add_(p._data, d, -lr)
 
 
-def _plain_kernel(lr: float, wd: float, maximize: bool) -> Callable:
+def _plain_kernel(lr: float, wd: float, maximize: bool, like) -> Callable:
+    (neg_lr,) = _consts(like, -lr)
+
     def kernel(x, g, t):
         d = _effective_grad(x, g, wd, maximize, t)
-        np.multiply(d, -lr, out=t)
+        np.multiply(d, neg_lr, out=t)
         x += t
     return kernel
 
@@ -130,12 +140,16 @@ def _first_kernel(lr: float, momentum: float, nesterov: bool) -> Callable:
 
 
 def _momentum_kernel(lr: float, momentum: float, dampening: float, wd: float, nesterov: bool,
-                     maximize: bool) -> Callable:
+                     maximize: bool, like) -> Callable:
+    """The update of one block; `like` (an array of the parameters' type and dtype) types the constants."""
     if wd == 0 and not maximize and dampening == 0 and not nesterov:
+        mom, neg_lr = _consts(like, momentum, -lr)
+        multiply = np.multiply
+
         def plain(x, g, buf, t, u):  # the common case, without the general kernel's branches
-            buf *= momentum
+            multiply(buf, mom, out=buf)
             buf += g
-            np.multiply(buf, -lr, out=t)
+            multiply(buf, neg_lr, out=t)
             x += t
         return plain
 
