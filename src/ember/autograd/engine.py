@@ -119,19 +119,23 @@ def _make_roots(tensors, grad_tensors):
 def _discover(roots):
     """Count, for every node reachable from the roots, how many edges point at it."""
     deps: dict = {}
-    seen = set()
+    get = deps.get
     stack = list(dict.fromkeys(r[0] for r in roots))  # a node may be the root of several outputs
-    seen.update(stack)
+    # a node is visited once: when first counted in deps (or, for a root, from the start)
+    root_set = set(stack)
     while stack:
         node = stack.pop()
         for e in node._edges:
             if not e:
                 continue
             nxt = e[0]
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
+            n = get(nxt)
+            if n is None:
+                deps[nxt] = 1
+                if nxt not in root_set:
+                    stack.append(nxt)
+            else:
+                deps[nxt] = n + 1
     return deps
 
 
@@ -197,17 +201,20 @@ def _execute(roots, retain_graph, create_graph, capture=None, only=None):
             buf = buffers[node] = [None] * node._n_out
         g = g._data if fast else g
         buf[nr] = g if buf[nr] is None else buf[nr] + g
-    ready = [n for n in buffers if n not in deps]
+    # ready: (node, its gradient list) for nodes whose every incoming edge has delivered; buffers only
+    # holds the gradients of nodes still waiting for some (a chain then never touches it)
+    ready = [(n, buffers.pop(n)) for n in list(buffers) if n not in deps]
     handed = {id(r[2]._data): r[2]._data for r in roots}
     prev = state.enabled
     state.enabled = create_graph
     detect = anomaly_mode.state.enabled and anomaly_mode.state.check_nan
+    inline = fast and not detect  # backward_array may be called inline (see below)
+    ndarray = np.ndarray
     errstate = np.errstate(all="ignore")  # PyTorch never warns about inf/nan arithmetic
     errstate.__enter__()
     try:
         while ready:
-            node = ready.pop()
-            grads = buffers.pop(node, None)
+            node, grads = ready.pop()
             if grads is None:
                 grads = [None] * node._n_out
             if node._pre_hooks:
@@ -225,26 +232,32 @@ def _execute(roots, retain_graph, create_graph, capture=None, only=None):
             if needed is not None and node not in needed:
                 continue
             cls = type(node)
-            if fast and cls.backward_array is not None and len(grads) == 1 and grads[0] is not None \
-                    and not node._hooks and not detect:
+            edges = node._edges
+            if inline and cls.backward_array is not None and len(grads) == 1 and grads[0] is not None \
+                    and not node._hooks:
                 # the common first-order case, inline: one output, an array backward, no hooks
                 in_grads = cls.backward_array(node, grads[0])
                 if type(in_grads) is not tuple:
                     in_grads = (in_grads,)
-                if len(in_grads) != len(node._edges):
+                if len(in_grads) != len(edges):
                     in_grads = _check_count(node, in_grads)
             elif grads[0] is None and all(g is None for g in grads) and cls._internal:
                 # ember's own ops give no gradient for no gradient; a user Function is still called
-                in_grads = (None,) * len(node._edges)
+                in_grads = (None,) * len(edges)
             else:
                 in_grads = _call_backward(node, grads, fast, detect)
             if not retain_graph and node._saved is not None:
                 node._saved = _FREED
-            for index, (e, g) in enumerate(zip(node._edges, in_grads)):
+            for index, (e, g) in enumerate(zip(edges, in_grads)):
                 if not e:
                     continue
                 nxt, nr, shape, dt = e
-                if g is not None and _is_sparse(g):
+                if type(g) is ndarray:  # the common first-order case, checked first
+                    if g.shape != shape:
+                        g = _sum_to_array(g, shape, node, index)
+                    if g.dtype is not dt and g.dtype != dt:
+                        g = g.astype(dt)
+                elif g is not None and _is_sparse(g):
                     pass  # row-sparse (embedding) gradients have the input's shape and dtype already
                 elif g is not None:
                     if fast:
@@ -257,15 +270,20 @@ def _execute(roots, retain_graph, create_graph, capture=None, only=None):
                             g = _sum_to(g, shape, node, index)
                         if g._data.dtype != dt:
                             g = g.to(_tensor.dtype_of_np(dt))
-                if g is not None:
+                d = deps[nxt] - 1
+                deps[nxt] = d
+                if d == 0:  # the last edge into nxt: it is ready, with what it gathered so far
+                    buf = buffers.pop(nxt, None)
+                    if g is not None:
+                        if buf is None:
+                            buf = [None] * nxt._n_out
+                        buf[nr] = g if buf[nr] is None else _add(buf[nr], g, fast)
+                    ready.append((nxt, buf))
+                elif g is not None:
                     buf = buffers.get(nxt)
                     if buf is None:
                         buf = buffers[nxt] = [None] * nxt._n_out
                     buf[nr] = g if buf[nr] is None else _add(buf[nr], g, fast)
-                d = deps[nxt] - 1
-                deps[nxt] = d
-                if d == 0:
-                    ready.append(nxt)
     finally:
         errstate.__exit__(None, None, None)
         state.enabled = prev

@@ -268,6 +268,59 @@ class Function:
             self._saved = _FREED
 
 
+def record_elementwise(cls, input, other, out, save, alpha=False):
+    """`cls.apply(input, other)` (`cls.apply(input, other, 1)` with alpha) for a hot elementwise op whose
+    caller has already computed `out`, one float array: what `_record` does, specialised to input being a
+    Tensor, other a Tensor or a Python number, one output, nothing marked non-differentiable. save:
+    whether forward saves (input, other) for backward.
+
+    Recording is most of an op's cost on tiny tensors: this skips forward's ctx calls and the generic
+    loops. The caller guarantees grad mode is on and an input requires grad."""
+    node = _new(cls)
+    # the two operands are handled inline, one after the other: a loop or a helper call costs more
+    # than the rest of this function on a 16-element tensor
+    if input._view_src is not None and input._view_ver != input._vc[0]:
+        _tensor.refresh_view(input)
+    if input._rg:
+        data = input._data
+        e0 = (input.grad_fn or input._grad_accumulator(), input._output_nr, data.shape, data.dtype)
+    else:
+        e0 = None
+    if isinstance(other, Tensor):
+        if other._view_src is not None and other._view_ver != other._vc[0]:
+            _tensor.refresh_view(other)
+        if other._rg:
+            data = other._data
+            e1 = (other.grad_fn or other._grad_accumulator(), other._output_nr, data.shape, data.dtype)
+        else:
+            e1 = None
+        s1 = (other, other._vc[0])
+    else:
+        e1 = False  # not a tensor: no edge, and not listed in next_functions
+        s1 = other
+    if alpha:  # alpha=1 is a number: no edge
+        node._edges = (e0, e1, False)
+        node.needs_input_grad = (e0 is not None, bool(e1), False)
+    else:
+        node._edges = (e0, e1)
+        node.needs_input_grad = (e0 is not None, bool(e1))
+    node._saved = ((input, input._vc[0]), s1) if save else None
+    if anomaly_mode.state.enabled:
+        node._trace = traceback.format_stack()[:-2]
+    if type(out) is not np.ndarray and isinstance(out, np.generic):
+        out = np.asarray(out)  # ufuncs on 0-d arrays return NumPy scalars
+    # Tensor._make, inline
+    res = _new(Tensor)
+    res._data = out
+    res._rg = True
+    res.grad_fn = node
+    res._output_nr = 0
+    res._vc = [0]
+    if state.inference:
+        res._inference = True
+    return res
+
+
 def _save_result(s, outs, results):
     """An array saved by an internal forward that is not an input: an output, else a constant."""
     for o, r in zip(outs, results):

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from .. import _tensor
+from ..autograd.function import record_elementwise
 from ..autograd.grad_mode import state as _grad
 from ..backend import dtypes as _dt
 from ._common import Op, Tensor, floating, is_array, promote, result_dtype
@@ -1732,15 +1733,17 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
             fast = (type(b) is float or type(b) is int) and a.dtype.kind == "f"
             rg = input._rg
         if fast:
-            if rg and _grad.enabled:
-                return Add.apply(input, other)
             token = _quiet_on()
             try:
-                return _make(a + b)
+                res = a + b
             except ValueError:
                 raise _broadcast_error((a, b)) from None
             finally:
                 _quiet_off(token)
+            if rg and _grad.enabled:
+                # what Add.apply(input, other, 1) records, without the generic per-call work
+                return record_elementwise(Add, input, other, res, False, alpha=True)
+            return _make(res)
     if not isinstance(other, Tensor):
         other = _operand(other, "add")
     if not isinstance(input, Tensor):
@@ -1769,15 +1772,17 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
             fast = (type(b) is float or type(b) is int) and a.dtype.kind == "f"
             rg = input._rg
         if fast:
-            if rg and _grad.enabled:
-                return Sub.apply(input, other)
             token = _quiet_on()
             try:
-                return _make(a - b)
+                res = a - b
             except ValueError:
                 raise _broadcast_error((a, b)) from None
             finally:
                 _quiet_off(token)
+            if rg and _grad.enabled:
+                # what Sub.apply(input, other, 1) records, without the generic per-call work
+                return record_elementwise(Sub, input, other, res, False, alpha=True)
+            return _make(res)
     if not isinstance(other, Tensor):
         other = _operand(other, "sub")
     if not isinstance(input, Tensor):
@@ -1811,15 +1816,19 @@ def mul(input, other, *, out=None) -> Tensor:
             fast = (type(b) is float or type(b) is int) and a.dtype.kind == "f" and a.dtype != np.float16
             rg = input._rg
         if fast:
-            if rg and _grad.enabled:
-                return Mul.apply(input, other)
             token = _quiet_on()
             try:
-                return _make(a * b)
+                res = a * b
             except ValueError:
                 raise _broadcast_error((a, b)) from None
             finally:
                 _quiet_off(token)
+            if rg and _grad.enabled:
+                if a.dtype.char == "e":
+                    return Mul.apply(input, other)  # recorded as ever: half computes in float32 (opmath)
+                # what Mul.apply(input, other) records, without the generic per-call work
+                return record_elementwise(Mul, input, other, res, True)
+            return _make(res)
     if not isinstance(other, Tensor):
         other = _operand(other, "mul")
     if not isinstance(input, Tensor):
@@ -1851,15 +1860,19 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
             fast = (type(b) is float or type(b) is int) and a.dtype.kind == "f" and a.dtype != np.float16
             rg = input._rg
         if fast:
-            if rg and _grad.enabled:
-                return Div.apply(input, other)
             token = _quiet_on()
             try:
-                return _make(a / b)
+                res = a / b
             except ValueError:
                 raise _broadcast_error((a, b)) from None
             finally:
                 _quiet_off(token)
+            if rg and _grad.enabled:
+                if a.dtype.char == "e":
+                    return Div.apply(input, other)  # recorded as ever: half computes in float32 (opmath)
+                # what Div.apply(input, other) records, without the generic per-call work
+                return record_elementwise(Div, input, other, res, True)
+            return _make(res)
     if not isinstance(other, Tensor):
         other = _operand(other, "div")
     if not isinstance(input, Tensor):
