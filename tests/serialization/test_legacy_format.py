@@ -12,11 +12,14 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import ember
 from ember import serialization
 
 from .helpers import DTYPES, G, Pid, as_np, assemble, eload, sample, tensor_v2, torch
+from .test_fuzz import EDITS, _check, _mutate
 
 pytestmark = pytest.mark.skipif(torch is None, reason="needs PyTorch to write legacy files")
 
@@ -294,6 +297,9 @@ def _valid() -> bytes:
     return legacy_bytes({"a": base, "b": base[1], "c": torch.arange(5, dtype=torch.int16), "e": torch.ones(0)})
 
 
+_VALID = _valid() if torch is not None else b""
+
+
 def test_every_truncation_is_a_clear_error():
     data = _valid()
     start = time.perf_counter()
@@ -316,9 +322,16 @@ def test_single_byte_corruptions_never_crash_or_hang():
             bad[pos] = value
             try:
                 eload(bytes(bad))
-            except (RuntimeError, pickle.UnpicklingError, TypeError, ValueError):
+            except (RuntimeError, pickle.UnpicklingError):
                 pass
     assert time.perf_counter() - start < 30
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edits=EDITS, cut=st.none() | st.integers(0, 1 << 12))
+def test_fuzzed_legacy_files(edits, cut):
+    """Random edits anywhere in a legacy file: a result or a clear error, quickly (test_fuzz's checker)."""
+    _check(_mutate(_VALID, edits, cut))
 
 
 def _one_float_tensor(numel: int = 4, size=(4,), stride=(1,), offset: int = 0, key: str = "0") -> bytes:
@@ -375,7 +388,7 @@ def test_malformed_files(case, match):
     start = time.perf_counter()
     with pytest.raises(RuntimeError, match=match):
         eload(raw)
-    assert time.perf_counter() - start < 1
+    assert time.perf_counter() - start < 5  # generous: the machine is shared
 
 
 def test_huge_claims_allocate_nothing():
