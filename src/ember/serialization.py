@@ -385,7 +385,7 @@ class _Archive:
             return _bad("the file is empty")
         if head[257:262] == b"ustar":
             return RuntimeError(
-                "ember.load: this file is in PyTorch's oldest (tar) serialization format (torch < 0.4), "
+                "ember.load: this file is in the tar serialization format of the earliest PyTorch releases, "
                 "which ember does not support. Load it with PyTorch and save it again with "
                 "torch.save(obj, f) to get the zip format.")
         if len(head) > 9 and head[8:9] == b"{" and int.from_bytes(head[:8], "little") < self.size:
