@@ -233,10 +233,11 @@ def _execute(roots, retain_graph, create_graph, capture=None, only=None):
                 continue
             cls = type(node)
             edges = node._edges
-            if inline and cls.backward_array is not None and len(grads) == 1 and grads[0] is not None \
+            backward_array = cls.backward_array
+            if inline and backward_array is not None and grads[0] is not None and len(grads) == 1 \
                     and not node._hooks:
                 # the common first-order case, inline: one output, an array backward, no hooks
-                in_grads = cls.backward_array(node, grads[0])
+                in_grads = backward_array(node, grads[0])
                 if type(in_grads) is not tuple:
                     in_grads = (in_grads,)
                 if len(in_grads) != len(edges):
@@ -271,19 +272,23 @@ def _execute(roots, retain_graph, create_graph, capture=None, only=None):
                         if g._data.dtype != dt:
                             g = g.to(_tensor.dtype_of_np(dt))
                 d = deps[nxt] - 1
-                deps[nxt] = d
-                if d == 0:  # the last edge into nxt: it is ready, with what it gathered so far
-                    buf = buffers.pop(nxt, None)
+                if d:  # more edges lead into nxt: gather this gradient and wait for them
+                    deps[nxt] = d
                     if g is not None:
+                        buf = buffers.get(nxt)
                         if buf is None:
-                            buf = [None] * nxt._n_out
+                            buf = buffers[nxt] = [None] * nxt._n_out
                         buf[nr] = g if buf[nr] is None else _add(buf[nr], g, fast)
-                    ready.append((nxt, buf))
-                elif g is not None:
-                    buf = buffers.get(nxt)
+                    continue
+                # the last edge into nxt (its count is not needed any more): ready, with what it gathered
+                buf = buffers.pop(nxt, None) if buffers else None
+                if g is not None:
                     if buf is None:
-                        buf = buffers[nxt] = [None] * nxt._n_out
-                    buf[nr] = g if buf[nr] is None else _add(buf[nr], g, fast)
+                        buf = [None] * nxt._n_out
+                        buf[nr] = g
+                    else:
+                        buf[nr] = g if buf[nr] is None else _add(buf[nr], g, fast)
+                ready.append((nxt, buf))
     finally:
         errstate.__exit__(None, None, None)
         state.enabled = prev

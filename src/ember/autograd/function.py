@@ -29,6 +29,8 @@ _new = object.__new__
 _FLOAT_KINDS = frozenset("fc")
 _SCALARS = frozenset((int, float, bool, complex))
 _FREED = "freed"
+_ndarray = np.ndarray
+_anomaly = anomaly_mode.state
 
 
 def _freed_error() -> RuntimeError:
@@ -205,7 +207,6 @@ class Function:
     def _record(self, args, out):
         """Wire this node into the graph: edges to the inputs' nodes, outputs, saved tensors."""
         edges = []
-        need = []
         for a in args:
             if isinstance(a, Tensor):
                 if a._view_src is not None and a._view_ver != a._vc[0]:
@@ -213,14 +214,12 @@ class Function:
                 if a._rg:
                     data = a._data
                     edges.append((a.grad_fn or a._grad_accumulator(), a._output_nr, data.shape, data.dtype))
-                    need.append(True)
-                    continue
-                edges.append(None)
+                else:
+                    edges.append(None)
             else:
                 edges.append(False)  # not a tensor: no edge, and not listed in next_functions
-            need.append(False)
-        self._edges = tuple(edges)
-        self.needs_input_grad = tuple(need)
+        self._edges = edges = tuple(edges)
+        self.needs_input_grad = tuple(map(bool, edges))  # an edge is a non-empty tuple, else None/False
         if anomaly_mode.state.enabled:
             self._trace = traceback.format_stack()[:-2]
         non_diff = self._non_diff
@@ -298,16 +297,17 @@ def record_elementwise(cls, input, other, out, save, alpha=False):
     else:
         e1 = False  # not a tensor: no edge, and not listed in next_functions
         s1 = other
+    need1 = e1 is not None and e1 is not False
     if alpha:  # alpha=1 is a number: no edge
         node._edges = (e0, e1, False)
-        node.needs_input_grad = (e0 is not None, bool(e1), False)
+        node.needs_input_grad = (e0 is not None, need1, False)
     else:
         node._edges = (e0, e1)
-        node.needs_input_grad = (e0 is not None, bool(e1))
+        node.needs_input_grad = (e0 is not None, need1)
     node._saved = ((input, input._vc[0]), s1) if save else None
-    if anomaly_mode.state.enabled:
+    if _anomaly.enabled:
         node._trace = traceback.format_stack()[:-2]
-    if type(out) is not np.ndarray and isinstance(out, np.generic):
+    if type(out) is not _ndarray and isinstance(out, np.generic):
         out = np.asarray(out)  # ufuncs on 0-d arrays return NumPy scalars
     # Tensor._make, inline
     res = _new(Tensor)
