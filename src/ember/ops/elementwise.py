@@ -99,12 +99,13 @@ def _broadcast_error(args) -> RuntimeError:
 
 
 def _array_op(cls):
-    """Class decorator for this module's ops: forward and backward_array run with NumPy's floating-point
-    warnings off, and NumPy's broadcasting errors become PyTorch's."""
-    for name in ("forward", "backward_array"):
+    """Class decorator for this module's ops: forward runs with NumPy's floating-point warnings off, and
+    NumPy's broadcasting errors become PyTorch's. (backward_array needs no guard: only the engine calls
+    it, and the engine turns the warnings off for the whole backward pass.)"""
+    for name in ("forward",):
         fn = cls.__dict__.get(name)
-        if fn is None or (name == "backward_array" and fn is cls.__dict__.get("backward")):
-            continue  # a backward shared with the Tensor path only routes gradients: nothing to guard
+        if fn is None:
+            continue
 
         def run(*args, _fn=fn.__func__):
             token = _quiet_on()
