@@ -363,9 +363,6 @@ def test_nuclear_norm_double_backward():
     assert_same(res[0], res[1])
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="autograd: inference tensors are marked but never checked: using one in a recorded "
-                          "computation, or updating it in place outside inference_mode, does not raise")
 @pytest.mark.parametrize("code", [
     "a = lib.ones(2, requires_grad=True)\nwith lib.inference_mode(): b = a * 2\n(b * a).sum()",
     "with lib.inference_mode(): b = lib.ones(2)\nb.add_(1)",

@@ -27,6 +27,10 @@ _make = None
 _new = object.__new__
 
 _FLOAT_KINDS = frozenset("fc")
+_INFERENCE_SAVED = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode in "
+    "computation tracked by autograd. To work around this, you can make a clone to get a normal tensor and use "
+    "it in autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.")
 _SCALARS = frozenset((int, float, bool, complex))
 _FREED = "freed"
 _ndarray = np.ndarray
@@ -248,10 +252,14 @@ class Function:
                     saved.append(s)
                     continue
                 if isinstance(s, Tensor):
+                    if s._inference:
+                        raise RuntimeError(_INFERENCE_SAVED)
                     saved.append((s, s._vc[0]))
                     continue
                 for a in args:
                     if isinstance(a, Tensor) and a._data is s:
+                        if a._inference:
+                            raise RuntimeError(_INFERENCE_SAVED)
                         saved.append((a, a._vc[0]))
                         break
                 else:
@@ -304,7 +312,12 @@ def record_elementwise(cls, input, other, out, save, alpha=False):
     else:
         node._edges = (e0, e1)
         node.needs_input_grad = (e0 is not None, need1)
-    node._saved = ((input, input._vc[0]), s1) if save else None
+    if save:
+        if input._inference or (e1 is not False and other._inference):
+            raise RuntimeError(_INFERENCE_SAVED)
+        node._saved = ((input, input._vc[0]), s1)
+    else:
+        node._saved = None
     if _anomaly.enabled:
         node._trace = traceback.format_stack()[:-2]
     if type(out) is not _ndarray and isinstance(out, np.generic):

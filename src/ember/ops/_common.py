@@ -102,4 +102,6 @@ def make_view(out: Tensor, src: Tensor, fn) -> Tensor:
     out._vc = src._vc
     out._view_src = (src, fn)
     out._view_ver = src._vc[0]
+    if src._inference:  # a view of an inference tensor is one too
+        out._inference = True
     return out

@@ -174,6 +174,10 @@ class CopySlices(Op):
 
 def commit_inplace(self: Tensor, fn, args, kwargs) -> Tensor:
     """In-place op: compute `fn(self_before, *args)` out of place, write it into self, rewire autograd."""
+    if self._inference and not state.inference:
+        raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+                           "clone to get a normal tensor before doing inplace update.See "
+                           "https://github.com/pytorch/rfcs/pull/17 for more details.")
     record = state.enabled and (self._rg or any(isinstance(a, Tensor) and a._rg for a in args)
                                 or any(isinstance(a, Tensor) and a._rg for a in kwargs.values()))
     if state.enabled and self._rg:
