@@ -1552,8 +1552,11 @@ class Lerp(Op):
             a2, b2, w2 = _cast(a, dt), _cast(b, dt), _cast(w, dt)
             diff = b2 - a2
             return np.where(np.abs(w2) < 0.5, a2 + w2 * diff, b2 - diff * (1 - w2))
+        out_dt = a.dtype
+        if out_dt == np.float16:  # PyTorch computes half in float32 and rounds once
+            a, b = a.astype(np.float32), b.astype(np.float32)
         diff = b - a
-        return _in(a + w * diff if math.fabs(w) < 0.5 else b - diff * (1 - w), a.dtype)
+        return _in(a + w * diff if math.fabs(w) < 0.5 else b - diff * (1 - w), out_dt)
 
     @staticmethod
     def backward(ctx, g):
@@ -1576,7 +1579,8 @@ class Addcmul(Op):
             value = int(value)
         ctx.save_for_backward(t1, t2)
         ctx.value = value
-        return _in(_cast(x, dt) + value * (_cast(t1, dt) * _cast(t2, dt)), dt)
+        math_dt = np.float32 if dt == np.float16 else dt  # half is computed in float32, rounded once
+        return _in(_cast(x, math_dt) + value * (_cast(t1, math_dt) * _cast(t2, math_dt)), dt)
 
     @staticmethod
     def backward(ctx, g):
