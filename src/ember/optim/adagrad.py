@@ -47,14 +47,6 @@ class Adagrad(Optimizer):
         state["sum"] = Tensor._make(np.full_like(p._data, initial))
         return state
 
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
-
     def share_memory(self) -> None:
         """A no-op here: ember has no inter-process shared tensors."""
 

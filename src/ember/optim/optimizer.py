@@ -155,6 +155,10 @@ class Optimizer:
         self.__dict__.update(state)
         self._init_hooks()
         self._patch_step_function()
+        # a pickle from an older version may lack options added since: they take the defaults
+        for group in self.param_groups:
+            for key, value in self.defaults.items():
+                group.setdefault(key, value)
         self.defaults.setdefault("differentiable", False)
 
     def __repr__(self) -> str:
