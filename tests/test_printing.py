@@ -157,8 +157,6 @@ def test_sci_mode_resets_unless_given(options):
 
 
 def test_parameter_and_subclass_prefix():
-    if not hasattr(ember, "nn"):
-        pytest.skip("ember.nn is not available")
     p = ember.nn.Parameter(ember.tensor([1.0, 2.5]))
     tp = torch.nn.Parameter(torch.tensor([1.0, 2.5]))
     assert repr(p) == repr(tp)

@@ -638,10 +638,7 @@ def _extreme(input: Tensor, dim, keepdim, other, name: str, all_op, binary: str,
             other = dim
         from . import elementwise
 
-        fn = getattr(elementwise, binary, None)
-        if fn is None:
-            raise NotImplementedError(f"{name}(input, other) needs ember.{binary}, which is not available")
-        return fn(input, other)
+        return getattr(elementwise, binary)(input, other)
     x = input._data
     if dim is None:
         if keepdim:

@@ -5,36 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ... import _tensor
-from ...backend.device import xp_of
-from ...ops._common import Op
+from ...ops.shape import cat
 from ..module import typename
 
 Tensor = _tensor.Tensor
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
-
-
-class _FlatCat(Op):
-    """Every input flattened and concatenated, as one node."""
-
-    _name = "CatBackward0"
-
-    @staticmethod
-    def forward(ctx, *arrays):
-        ctx.shapes = [a.shape for a in arrays]
-        return xp_of(arrays[0]).concatenate([a.reshape(-1) for a in arrays])
-
-    @staticmethod
-    def backward(ctx, g):
-        grads = []
-        start = 0
-        for shape, need in zip(ctx.shapes, ctx.needs_input_grad):
-            n = 1
-            for s in shape:
-                n *= s
-            grads.append(g[start:start + n].reshape(shape) if need else None)
-            start += n
-        return tuple(grads)
 
 
 def _check_same_device(param: Tensor, old_device):
@@ -51,7 +27,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     device = None
     for p in params:
         device = _check_same_device(p, device)
-    return _FlatCat.apply(*params)
+    return cat([p.reshape(-1) for p in params])
 
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
