@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ._common import Op, Tensor
-from .elementwise import _erf64, _not_implemented, _quiet_off, _quiet_on, _tname, where
+from .elementwise import _array_op, _erf64, _not_implemented, _tname, where
 
 __all__ = ["selu", "selu_", "celu", "celu_", "rrelu", "rrelu_", "prelu", "hardshrink", "threshold",
            "threshold_"]
@@ -71,24 +71,9 @@ def _normal_cdf_block(x, out):
     return out
 
 
-def quiet_op(cls):
-    """Class decorator: forward and backward_array run with NumPy's floating-point warnings off (PyTorch
-    returns inf and nan silently); keyword parameters pass through to forward."""
-    for name in ("forward", "backward_array"):
-        fn = cls.__dict__.get(name)
-        if fn is None:
-            continue
-
-        def run(*args, _fn=fn.__func__, **kwargs):
-            token = _quiet_on()
-            try:
-                return _fn(*args, **kwargs)
-            finally:
-                _quiet_off(token)
-        run.__name__ = fn.__func__.__name__
-        run.__qualname__ = fn.__func__.__qualname__
-        setattr(cls, name, type(fn)(run))
-    return cls
+# ember's ops share one decorator: forward runs with NumPy's warnings off (PyTorch returns inf and nan
+# silently) and NumPy's broadcasting errors become PyTorch's; the engine covers backward_array
+quiet_op = _array_op
 
 
 def _float_only(x, kernel: str, suffix: bool = True) -> None:

@@ -107,10 +107,10 @@ def _array_op(cls):
         if fn is None:
             continue
 
-        def run(*args, _fn=fn.__func__):
+        def run(*args, _fn=fn.__func__, **kwargs):
             token = _quiet_on()
             try:
-                return _fn(*args)
+                return _fn(*args, **kwargs)
             except ValueError as e:
                 if "broadcast" not in str(e):
                     raise
