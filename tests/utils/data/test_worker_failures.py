@@ -237,7 +237,7 @@ def test_worker_killed_from_outside_while_main_waits():
     t0 = time.monotonic()
     with pytest.raises(RuntimeError, match=rf"^DataLoader worker \(pid\(s\) {victim}\) exited unexpectedly$"):
         next(it)
-    assert time.monotonic() - t0 < 3
+    assert time.monotonic() - t0 < 10  # detected within seconds, even on a loaded machine
 
 
 def test_persistent_worker_dying_between_epochs():
@@ -261,7 +261,7 @@ def test_timeout():
         with pytest.raises(RuntimeError) as info:
             next(it)
         assert str(info.value) == "DataLoader timed out after 0.5 seconds"
-        assert 0.4 < time.monotonic() - t0 < 1.5
+        assert 0.4 < time.monotonic() - t0 < 5  # timed out after 0.5 s; the upper bound allows a loaded machine
         stop_torch_workers(it)
         del it, info
 
