@@ -30,6 +30,7 @@ _tensor._bind_methods()
 
 from . import autograd, cuda, linalg, random
 from ._dlpack import from_dlpack
+from ._parallel import get_num_threads, set_num_threads
 from .sparse import sparse_coo, sparse_coo_tensor
 
 # nn, optim, utils (and the nn.functional ops PyTorch also offers at the top level) load on first use,
