@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ember import _parallel
+from ember.backend import blas
 from optim.helpers import assert_state_equal, ridge_loss, run_both
 
 TOL = {"float32": dict(rtol=1e-5, atol=1e-6), "float64": dict(rtol=1e-10, atol=1e-12)}
@@ -57,6 +59,22 @@ def test_trajectory(torch_mod, name, kwargs, dtype):
             np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), **tol)
             np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), **tol)
         assert_state_equal(oe, ot, **tol)
+
+
+FUSED = [(i, n, k) for i, (n, k) in enumerate(GRID) if n in ("SGD", "Adam", "AdamW")]
+
+
+@pytest.mark.parametrize("path", ["blas", "ufuncs"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name,kwargs", [(n, k) for _, n, k in FUSED], ids=[f"{n}-{i}" for i, n, _ in FUSED])
+def test_trajectory_on_one_thread(torch_mod, monkeypatch, name, kwargs, dtype, path):
+    """On one thread SGD and Adam(W) make their multiply-adds in one BLAS pass (SciPy, the `fast` extra), or
+    in two NumPy passes without SciPy: the same trajectories either way."""
+    monkeypatch.setattr(_parallel, "_num_threads", 1)
+    if path == "ufuncs":
+        monkeypatch.setattr(blas, "_blas_axpy", dict)
+    assert (blas.axpy_for(np.empty(1, dtype)) is blas._two_pass) == (path == "ufuncs")
+    test_trajectory(torch_mod, name, kwargs, dtype)
 
 
 LBFGS_GRID = [

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from ..backend.blas import axpy_for
 from .optimizer import (
     Optimizer,
     Tensor,
@@ -98,24 +99,21 @@ def _adam_kernel(lr: float, beta1: float, beta2: float, eps: float, wd: float, d
                  maximize: bool, amsgrad: bool, step_size: float, bias2_sqrt: float, like) -> Callable:
     """The update of one block, in PyTorch's order of operations, on preallocated arrays.
 
-    The step size is folded into the denominator as PyTorch's capturable Adam does,
-    p += m / (sqrt(v) / (bias2_sqrt * -step_size) + eps / -step_size), which saves a pass and a division.
+    PyTorch adds -step_size * m / (sqrt(v) / bias2_sqrt + eps); here the same quantity is added as
+    -step_size * bias2_sqrt * (m / (sqrt(v) + eps * bias2_sqrt)), which saves a pass over the block.
     Decoupled decay scales the parameter just before the update is added, while the block is in cache.
-    Constants are 0-d arrays of `like`'s dtype where that is cheaper (see _consts).
+    Constants are 0-d arrays of `like`'s dtype where that is cheaper (see _consts); the multiply-adds are
+    one fused pass where SciPy's BLAS is there (see backend.blas).
     """
     l2 = 0.0 if decoupled else wd
     decay = 1 - lr * wd if decoupled and wd != 0 else None
-    folded = step_size != 0
     w1 = 1 - beta1
-    if folded:
-        scale, shift = 1 / (bias2_sqrt * -step_size), eps / -step_size
-    else:
-        scale, shift = bias2_sqrt, -step_size  # divisor and factor here
-    c_w1, c_beta2, c_w2, c_scale, c_shift, c_eps = _consts(like, w1 if w1 < 0.5 else 1 - w1, beta2, 1 - beta2,
-                                                           scale, shift, eps)
+    c_w1, c_beta2, c_w2, c_eps, c_factor = _consts(like, w1 if w1 < 0.5 else 1 - w1, beta2, 1 - beta2,
+                                                   eps * bias2_sqrt, -step_size * bias2_sqrt)
     if decay is not None:
         (c_decay,) = _consts(like, decay)
     multiply, subtract, add, divide, sqrt = np.multiply, np.subtract, np.add, np.divide, np.sqrt
+    axpy = axpy_for(like)
 
     def kernel(x, g, m, v, *rest):
         vmax, t, u = rest if amsgrad else (None, *rest)
@@ -123,30 +121,20 @@ def _adam_kernel(lr: float, beta1: float, beta2: float, eps: float, wd: float, d
         # m = lerp(m, g, 1 - beta1) with the formula PyTorch picks for the weight, as _lerp_
         if w1 < 0.5:
             subtract(g, m, out=t)
-            multiply(t, c_w1, out=t)
-            m += t
         else:
             subtract(m, g, out=t)
-            multiply(t, c_w1, out=t)
-            add(g, t, out=m)
+            np.copyto(m, g)
+        axpy(t, m, c_w1, t)
         multiply(v, c_beta2, out=v)
         multiply(g, g, out=t)
-        multiply(t, c_w2, out=t)
-        v += t
+        axpy(t, v, c_w2, t)
         if amsgrad:
             np.maximum(vmax, v, out=vmax)
             v = vmax
         sqrt(v, out=t)
-        if folded:
-            multiply(t, c_scale, out=t)
-            add(t, c_shift, out=t)
-            divide(m, t, out=t)
-        else:
-            divide(t, c_scale, out=t)
-            add(t, c_eps, out=t)
-            divide(m, t, out=t)
-            multiply(t, c_shift, out=t)
+        add(t, c_eps, out=t)
+        divide(m, t, out=t)
         if decay is not None:
             multiply(x, c_decay, out=x)
-        x += t
+        axpy(t, x, c_factor, t)
     return kernel

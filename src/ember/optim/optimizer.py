@@ -3,7 +3,8 @@
 Subclasses update parameters in place on their arrays (`p._data`) from the gradients' arrays
 (`p._grad._data`) and bump the parameters' version counters. `_blocked` runs an update kernel over
 cache-sized blocks of contiguous arrays, so that the several NumPy passes a kernel makes re-read data from
-cache instead of memory.
+cache instead of memory; within step() those kernels are queued and run when it returns, on several threads
+when the step is large (NumPy releases the GIL in its loops).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .. import _tensor
+from .._parallel import get_num_threads, run_parallel
 from ..autograd.grad_mode import enable_grad
 from ..backend import dtypes as _dt
 
@@ -29,6 +31,9 @@ __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook", "registe
 # most bytes of one array that an update kernel works on at a time: large enough that NumPy's per-call
 # cost stays small, small enough that a block's arrays stay in cache between the kernel's passes
 _BLOCK_BYTES = 1 << 19
+# fewest bytes of parameters for which a step splits its array work over threads: below, waking them
+# costs more than it saves
+_PARALLEL_BYTES = 1 << 22
 
 
 class _Required:
@@ -95,7 +100,7 @@ def _hooked_step(step: Callable) -> Callable:
         self = args[0]
         if not (_global_step_pre_hooks or self._optimizer_step_pre_hooks or
                 _global_step_post_hooks or self._optimizer_step_post_hooks):
-            return step(*args, **kwargs)
+            return _queued_step(step, self, args, kwargs)
         # hooks see the call's arguments with the optimizer first, as PyTorch passes them
         for hook in itertools.chain(list(_global_step_pre_hooks.values()),
                                     list(self._optimizer_step_pre_hooks.values())):
@@ -106,7 +111,7 @@ def _hooked_step(step: Callable) -> Callable:
                 else:
                     raise RuntimeError(f"{step} must return None or a tuple of (new_args, new_kwargs), "
                                        f"but got {result}.")
-        out = step(*args, **kwargs)
+        out = _queued_step(step, self, args, kwargs)
         for hook in itertools.chain(list(self._optimizer_step_post_hooks.values()),
                                     list(_global_step_post_hooks.values())):
             hook(self, args, kwargs)
@@ -114,6 +119,18 @@ def _hooked_step(step: Callable) -> Callable:
 
     wrapper.hooked = True
     return wrapper
+
+
+def _queued_step(step: Callable, self: Any, args: tuple, kwargs: dict):
+    """step(*args, **kwargs) with its array updates queued and run together when it returns (or raises)."""
+    if self.__dict__.get("_queue") is not None:  # a step calling another step of the same optimizer
+        return step(*args, **kwargs)
+    queue = self._queue = []
+    try:
+        return step(*args, **kwargs)
+    finally:
+        self._queue = None
+        self._run_queued(queue)
 
 
 class Optimizer:
@@ -346,19 +363,20 @@ class Optimizer:
         with enable_grad():
             return closure()
 
-    def _scratch(self, dtype, n: int, count: int) -> list:
-        """`count` work arrays of exactly n elements of dtype: views of buffers kept between steps."""
+    def _scratch(self, dtype, n: int, count: int, slot: int = 0) -> list:
+        """`count` work arrays of exactly n elements of dtype: views of buffers kept between steps, one set
+        of buffers per worker slot (see _run_queued)."""
         cache = self.__dict__.setdefault("_scratch_cache", {})
-        views = cache.get((dtype, n, count))
+        views = cache.get((slot, dtype, n, count))
         if views is None:
-            bufs = cache.get(dtype)
+            bufs = cache.get((slot, dtype))
             if bufs is None or bufs[0].size < n or len(bufs) < count:
                 size = max(n, bufs[0].size if bufs else 0)
-                bufs = cache[dtype] = [np.empty(size, dtype) for _ in range(max(count, len(bufs or ())))]
+                bufs = cache[(slot, dtype)] = [np.empty(size, dtype) for _ in range(max(count, len(bufs or ())))]
                 # views of the replaced buffers would keep them alive: drop them
-                for key in [k for k in cache if isinstance(k, tuple) and k[0] == dtype]:
+                for key in [k for k in cache if len(k) == 4 and k[:2] == (slot, dtype)]:
                     del cache[key]
-            views = cache[(dtype, n, count)] = [b[:n] for b in bufs[:count]]
+            views = cache[(slot, dtype, n, count)] = [b[:n] for b in bufs[:count]]
         return views
 
     def _blocked(self, kernel: Callable, arrays: list, n_scratch: int) -> None:
@@ -367,26 +385,76 @@ class Optimizer:
         Contiguous NumPy arrays are cut into equal flat blocks of at most _BLOCK_BYTES, so that the
         kernel's several passes over a block re-read it from cache; work arrays are reused across calls.
         Anything else (non-contiguous, another array module) gets one call with full-size work arrays.
+        Within step() the work is queued and runs when step() returns, split over threads if large.
         """
-        x = arrays[0]
-        if type(x) is not np.ndarray or not _all_contiguous(arrays):
-            kernel(*arrays, *[np.empty_like(x) for _ in range(n_scratch)])
+        queue = self.__dict__.get("_queue")
+        if queue is not None:
+            queue.append((kernel, arrays, n_scratch))
             return
-        n = x.size
-        if n * x.itemsize <= _BLOCK_BYTES:
-            if x.ndim != 1:
-                arrays = [a.reshape(-1) for a in arrays]
-            cache = self.__dict__.get("_scratch_cache")
-            scratch = cache.get((x.dtype, n, n_scratch)) if cache is not None else None
-            kernel(*arrays, *(scratch or self._scratch(x.dtype, n, n_scratch)))
-            return
-        blocks = -(-n * x.itemsize // _BLOCK_BYTES)
-        step = -(-n // blocks)
-        flat = [a.reshape(-1) for a in arrays]
-        scratch = self._scratch(x.dtype, step, n_scratch)
-        for start in range(0, n, step):
-            stop = min(start + step, n)
-            kernel(*[f[start:stop] for f in flat], *[s[:stop - start] for s in scratch])
+        self._run_units(_units(kernel, arrays, n_scratch), 0)
+
+    def _run_units(self, units: list, slot: int) -> None:
+        for kernel, views, n_scratch, reuse in units:
+            x = views[0]
+            if reuse:
+                cache = self.__dict__.get("_scratch_cache")
+                scratch = cache.get((slot, x.dtype, x.size, n_scratch)) if cache is not None else None
+                kernel(*views, *(scratch or self._scratch(x.dtype, x.size, n_scratch, slot)))
+            else:
+                kernel(*views, *[np.empty_like(x) for _ in range(n_scratch)])
+
+    def _run_queued(self, queue: list) -> None:
+        """Run one step's queued kernels: in order, or split over ember's threads when the step is large.
+
+        Parameters are disjoint arrays and each has one kernel per step, so the kernels may run in any
+        order. With several threads, kernels make their multiply-adds in NumPy, which releases the GIL
+        (see backend.blas).
+        """
+        units = [unit for job in queue for unit in _units(*job)]
+        threads = min(get_num_threads(), len(units))
+        if threads > 1 and sum(u[1][0].nbytes for u in units) >= _PARALLEL_BYTES and _disjoint(queue):
+            chunks = _split(units, threads)
+            run_parallel([functools.partial(self._run_units, chunk, slot) for slot, chunk in enumerate(chunks)])
+        else:
+            self._run_units(units, 0)
+
+
+def _units(kernel: Callable, arrays: list, n_scratch: int) -> list:
+    """(kernel, views, n_scratch, reuse scratch) for each kernel call that updates these arrays."""
+    x = arrays[0]
+    if type(x) is not np.ndarray or not _all_contiguous(arrays):
+        return [(kernel, arrays, n_scratch, False)]
+    n = x.size
+    if n * x.itemsize <= _BLOCK_BYTES:
+        return [(kernel, arrays if x.ndim == 1 else [a.reshape(-1) for a in arrays], n_scratch, True)]
+    step = -(-n // -(-n * x.itemsize // _BLOCK_BYTES))
+    flat = [a.reshape(-1) for a in arrays]
+    return [(kernel, [f[start:start + step] for f in flat], n_scratch, True) for start in range(0, n, step)]
+
+
+def _split(units: list, parts: int) -> list[list]:
+    """Consecutive runs of units holding about equal numbers of bytes, one run per thread."""
+    total = sum(u[1][0].nbytes for u in units)
+    chunks, chunk, done = [], [], 0
+    for unit in units:
+        chunk.append(unit)
+        done += unit[1][0].nbytes
+        if done * parts >= total * (len(chunks) + 1) and len(chunks) < parts - 1:
+            chunks.append(chunk)
+            chunk = []
+    chunks.append(chunk)
+    return [c for c in chunks if c]
+
+
+def _disjoint(queue: list) -> bool:
+    """Whether the queued parameters' arrays are sure not to overlap: no two share a base array."""
+    roots = set()
+    for _, arrays, _ in queue:
+        a = arrays[0]
+        while isinstance(a.base, np.ndarray):
+            a = a.base
+        roots.add(id(a))
+    return len(roots) == len(queue)
 
 
 def _all_contiguous(arrays: list) -> bool:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from ..backend.blas import axpy_for
 from .optimizer import Optimizer, Tensor, _consts, _effective_grad, _scalar
 
 __all__ = ["SGD"]
@@ -86,7 +87,7 @@ class SGD(Optimizer):
         else:
             first = g.copy()
         state["momentum_buffer"] = Tensor._make(first)
-        self._blocked(_first_kernel(lr, momentum, nesterov), [p._data, first], 1)
+        self._blocked(_first_kernel(lr, momentum, nesterov, first), [p._data, first], 2)
 
     def _sparse_update(self, p: Tensor, lr: float, momentum: float, dampening: float, wd: float,
                        nesterov: bool, maximize: bool) -> None:
@@ -110,53 +111,58 @@ class SGD(Optimizer):
 
 def _plain_kernel(lr: float, wd: float, maximize: bool, like) -> Callable:
     (neg_lr,) = _consts(like, -lr)
+    axpy = axpy_for(like)
 
     def kernel(x, g, t):
-        d = _effective_grad(x, g, wd, maximize, t)
-        np.multiply(d, neg_lr, out=t)
-        x += t
+        axpy(_effective_grad(x, g, wd, maximize, t), x, neg_lr, t)
     return kernel
 
 
-def _first_kernel(lr: float, momentum: float, nesterov: bool) -> Callable:
-    def kernel(x, buf, t):
+def _first_kernel(lr: float, momentum: float, nesterov: bool, like) -> Callable:
+    neg_lr, mom = _consts(like, -lr, momentum)
+    axpy = axpy_for(like)
+
+    def kernel(x, buf, t, u):
         if nesterov:  # d = g + momentum * buf, where buf is g itself on the first step
-            np.multiply(buf, momentum, out=t)
-            t += buf
-            t *= -lr
+            np.copyto(u, buf)
+            axpy(buf, u, mom, t)
+            axpy(u, x, neg_lr, t)
         else:
-            np.multiply(buf, -lr, out=t)
-        x += t
+            axpy(buf, x, neg_lr, t)
     return kernel
 
 
 def _momentum_kernel(lr: float, momentum: float, dampening: float, wd: float, nesterov: bool,
                      maximize: bool, like) -> Callable:
-    """The update of one block; `like` (an array of the parameters' type and dtype) types the constants."""
+    """The update of one block; `like` (an array of the parameters' type and dtype) types the constants.
+
+    The parameter update x += -lr * buf (and the nesterov and dampening terms) are one fused BLAS pass
+    where SciPy is installed, rounded once as PyTorch's add_(..., alpha=) is (see backend.blas).
+    """
+    mom, neg_lr, damp = _consts(like, momentum, -lr, 1 - dampening)
+    axpy = axpy_for(like)
     if wd == 0 and not maximize and dampening == 0 and not nesterov:
-        mom, neg_lr = _consts(like, momentum, -lr)
         multiply = np.multiply
 
         def plain(x, g, buf, t, u):  # the common case, without the general kernel's branches
             multiply(buf, mom, out=buf)
             buf += g
-            multiply(buf, neg_lr, out=t)
-            x += t
+            axpy(buf, x, neg_lr, t)
         return plain
 
     def kernel(x, g, buf, t, u):
         d = _effective_grad(x, g, wd, maximize, u)
-        buf *= momentum
+        buf *= mom
         if dampening == 0:
             buf += d
         else:
-            np.multiply(d, 1 - dampening, out=t)
-            buf += t
-        if nesterov:
-            np.multiply(buf, momentum, out=t)
-            t += d
-            t *= -lr
+            axpy(d, buf, damp, t)
+        if nesterov:  # d + momentum * buf; d may be g itself, which must not change
+            if d is not u:
+                np.copyto(u, d)
+            axpy(buf, u, mom, t)
+            d = u
         else:
-            np.multiply(buf, -lr, out=t)
-        x += t
+            d = buf
+        axpy(d, x, neg_lr, t)
     return kernel
