@@ -292,6 +292,16 @@ def _check_alpha(alpha, dt) -> None:
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
 
 
+def _with_alpha(op, a, b, alpha, dt):
+    """op(a, alpha * b) for add/sub(..., alpha=). float16 as PyTorch's vectorised half kernel does it: alpha
+    rounded to half, then a fused multiply-add in float32, rounded to half. In float64 the half operation is
+    exact, so rounding to float32 and then to half gives that result."""
+    if dt == np.float16:
+        exact = op(a.astype(np.float64), b.astype(np.float64) * float(np.float16(alpha)))
+        return exact.astype(np.float32).astype(np.float16)
+    return op(a, b * alpha)
+
+
 @_array_op
 class Add(Op):
     _scalar_edges = (0, 1)  # a Python number operand shows as (None, 0) in next_functions
@@ -305,7 +315,7 @@ class Add(Op):
         if type(alpha) is not int or alpha != 1:
             _check_alpha(alpha, dt)
             ctx.alpha = alpha
-            b = b * alpha
+            return _in(_with_alpha(np.add, a, b, alpha, dt), dt)
         return _in(a + b, dt)
 
     @staticmethod
@@ -330,7 +340,7 @@ class Sub(Op):
         if type(alpha) is not int or alpha != 1:
             _check_alpha(alpha, dt)
             ctx.alpha = alpha
-            b = b * alpha
+            return _in(_with_alpha(np.subtract, a, b, alpha, dt), dt)
         return _in(a - b, dt)
 
     @staticmethod

@@ -670,7 +670,9 @@ def _amax_amin(input: Tensor, dim, keepdim: bool, op, name: str) -> Tensor:
     x = input._data
     if x.ndim and len(dims) == x.ndim and x.size == 0 and (dim is None or dim == () or dim == []):
         _all_reduce_nonempty(x, name)
-    _check_nonempty(x, dims, name)
+    for given in (dim,) if isinstance(dim, int) else dim or ():
+        if x.ndim and x.shape[given % x.ndim] == 0:  # PyTorch names the dim as given, unlike max(dim)
+            raise IndexError(f"{name}(): Expected reduction dim {given} to have non-zero size.")
     return op.apply(input, dims, keepdim)
 
 
