@@ -23,7 +23,7 @@ import numpy as np
 
 from ._common import Op, Tensor
 from .activation import quiet_op
-from .fused import softmax
+from .fused import _exp_safe, _max_keep, _sum_keep, softmax
 
 __all__: list = []
 
@@ -35,24 +35,28 @@ def _t(a):
 
 
 def _probs(s, safe: bool):
-    """softmax of s along its last axis, in place; with `safe`, rows of -inf give 0 (and the mask of such
-    rows, else None)."""
+    """softmax of s (C-contiguous) along its last axis, in place; with `safe`, rows of -inf give 0 (and the
+    mask of such rows, else None). Scores small enough skip the shift by the row max (see fused._exp_safe)."""
     if s.shape[-1] == 0:
         return s, None
-    m = s.max(axis=-1, keepdims=True)
+    last = s.ndim - 1
     dead = None
-    if safe:
-        dead = m == -np.inf
-        if dead.any():
-            m[dead] = 0
-        else:
-            dead = None
-    s -= m
-    np.exp(s, out=s)
-    d = s.sum(axis=-1, keepdims=True)
+    if _exp_safe(s, last):
+        np.exp(s, out=s)
+    else:
+        m = _max_keep(s, last)
+        if safe:
+            dead = m == -np.inf
+            if dead.any():
+                m[dead] = 0
+            else:
+                dead = None
+        s -= m
+        np.exp(s, out=s)
+    d = _sum_keep(s, last)
     if dead is not None:
         d[dead] = 1
-    s /= d
+    np.multiply(s, 1 / d, out=s)
     return s, dead
 
 

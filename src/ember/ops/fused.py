@@ -42,11 +42,19 @@ def _exp_safe(x, axis: int) -> bool:
     return bool(x.max() < bound and x.min() > -bound)
 
 
+def _max_keep(x, axis: int):
+    """x.max(axis, keepdims=True) as the shift of a softmax. np.fmax's reduction runs about 4x faster than
+    np.maximum's; it skips NaN, but a NaN element makes its row NaN through the sum of exponentials anyway."""
+    if x.dtype.kind == "f":
+        return np.fmax.reduce(x, axis=axis, keepdims=True)
+    return x.max(axis=axis, keepdims=True)
+
+
 def _exp_shifted(x, axis: int):
     """(exp(x - c), c) with c the max along axis, or c = None when exp(x) is safe unshifted."""
     if _exp_safe(x, axis):
         return np.exp(x), None
-    m = x.max(axis=axis, keepdims=True)
+    m = _max_keep(x, axis)
     z = x - m
     return np.exp(z, out=z), m
 
@@ -122,7 +130,7 @@ class LogSoftmax(Op):
                 y = x - np.log(_sum_keep(np.exp(x), dim))
             else:
                 # subtract the shift first: adding it to log-sum-exp would round away small differences
-                y = x - x.max(axis=dim, keepdims=True)
+                y = x - _max_keep(x, dim)
                 y -= np.log(_sum_keep(np.exp(y), dim))
         ctx.save_for_backward(y)
         return y
