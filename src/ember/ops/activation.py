@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ._common import Op, Tensor
-from .elementwise import _array_op, _erf64, _not_implemented, _tname, where
+from .elementwise import _array_op, _erf64, _not_implemented, _select, _tname, where
 
 __all__ = ["selu", "selu_", "celu", "celu_", "rrelu", "rrelu_", "prelu", "hardshrink", "threshold",
            "threshold_"]
@@ -120,7 +120,7 @@ class _MaskedGrad(Op):
         (x,) = ctx.saved_tensors
         keep = cls._pass(ctx, x._data)
         slope = cls._slope(ctx) if cls._slope is not None else None
-        return np.where(keep, g, 0 if slope is None else g * slope)
+        return _select(keep, g) if slope is None else np.where(keep, g, g * slope)
 
 
 @quiet_op

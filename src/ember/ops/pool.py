@@ -16,6 +16,7 @@ import numpy as np
 
 from ._common import Op
 from .conv import Geometry, _slices, col2im, pad_array
+from .elementwise import _select
 from .resample import window_bounds
 
 __all__: list = []
@@ -107,12 +108,8 @@ def max_pool_indices(which, spatial: tuple, ksize: tuple, geom: Geometry, osize:
 
 def max_pool_scatter(g, which, shape: tuple, ksize: tuple, geom: Geometry, osize: tuple):
     """The gradient of max pooling: each output's g added at the input position that won its window."""
-    finite = bool(np.isfinite(g).all()) if g.dtype.kind == "f" else True
-
     def part(kpos):
-        hit = which == which.dtype.type(np.ravel_multi_index(kpos, ksize))
-        # a product is much faster than a masked select; it is exact unless g holds inf or NaN
-        return g * hit if finite else np.where(hit, g, 0)
+        return _select(which == which.dtype.type(np.ravel_multi_index(kpos, ksize)), g)
 
     return col2im(part, shape, ksize, geom, osize, g.dtype)
 
