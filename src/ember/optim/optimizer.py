@@ -447,10 +447,13 @@ def _split(units: list, parts: int) -> list[list]:
 
 
 def _disjoint(queue: list) -> bool:
-    """Whether the queued parameters' arrays are sure not to overlap: no two share a base array."""
+    """Whether the queued parameters are NumPy arrays sure not to overlap: no two share a base array.
+    (Other array modules, such as CuPy's, run their kernels asynchronously already.)"""
     roots = set()
     for _, arrays, _ in queue:
         a = arrays[0]
+        if type(a) is not np.ndarray:
+            return False
         while isinstance(a.base, np.ndarray):
             a = a.base
         roots.add(id(a))
