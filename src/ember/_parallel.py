@@ -76,7 +76,7 @@ def run_parallel(tasks: Sequence[Callable[[], None]]) -> None:
     error = None
     try:
         tasks[0]()
-    except BaseException as e:  # noqa: B036 - the other tasks must finish before anything propagates
+    except BaseException as e:  # the other tasks must finish before anything propagates
         error = e
     for future in futures:
         e = future.exception()
