@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 
+import numpy as np
 import pytest
 
 import ember
@@ -111,3 +112,33 @@ def test_a_forked_child_gets_a_new_pool():
             "    os._exit(0 if seen == {1, 2} else 1)\n"
             "print(os.waitpid(pid, 0)[1])")
     assert _run(code) == "0"
+
+
+def test_large_gelu_split_over_threads_equals_one_thread(torch_mod, monkeypatch):
+    """GELU's normal CDF shares the blocks of a large array among the threads: the same bits as on one
+    thread, and PyTorch's values and gradients (float32: its erf to 1e-6)."""
+    from ember.ops import activation
+
+    x = np.random.default_rng(0).standard_normal(activation._PARALLEL_ELEMENTS + 12345).astype(np.float32)
+    g = np.random.default_rng(1).standard_normal(x.shape).astype(np.float32)
+    results = []
+    for threads in (1, 2):
+        monkeypatch.setattr(_parallel, "_num_threads", threads)
+        calls = []
+
+        def counting(tasks, calls=calls):
+            calls.append(len(tasks))
+            _parallel.run_parallel(tasks)
+        monkeypatch.setattr(activation, "run_parallel", counting)
+        t = ember.tensor(x, requires_grad=True)
+        y = ember.nn.functional.gelu(t)
+        y.backward(ember.tensor(g))
+        results.append((y.detach().numpy(), t.grad.numpy()))
+        assert calls == ([] if threads == 1 else [2, 2])  # forward and backward
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+    tt = torch_mod.tensor(x, requires_grad=True)
+    yt = torch_mod.nn.functional.gelu(tt)
+    yt.backward(torch_mod.tensor(g))
+    np.testing.assert_allclose(results[1][0], yt.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(results[1][1], tt.grad.numpy(), rtol=1e-5, atol=1e-6)
