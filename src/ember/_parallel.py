@@ -32,19 +32,25 @@ def get_num_threads() -> int:
 
 def set_num_threads(num_threads: int) -> None:
     """Use `num_threads` threads for work ember splits, and for NumPy's BLAS where threadpoolctl is there."""
-    global _num_threads, _set_by_user, _pool
     if not isinstance(num_threads, int) or isinstance(num_threads, bool):
         raise RuntimeError(f"set_num_threads expects an int, but got {type(num_threads).__name__}")
     if num_threads <= 0:
         raise RuntimeError("set_num_threads expects a positive integer")
+    if not use_threads(num_threads):
+        warnings.warn("ember.set_num_threads: threadpoolctl is not installed, so NumPy's BLAS keeps its own "
+                      "thread count (pip install 'ember[fast]')", stacklevel=2)
+
+
+def use_threads(num_threads: int) -> bool:
+    """set_num_threads without its checks and warning (DataLoader workers use one thread, as PyTorch's do);
+    False where BLAS threads could not be limited."""
+    global _num_threads, _set_by_user, _pool
     with _lock:
         _num_threads, _set_by_user = num_threads, True
         if _pool is not None:  # its workers finish what they run; the next use makes a pool of the new size
             _pool.shutdown(wait=False)
             _pool = None
-    if not limit_blas_threads():
-        warnings.warn("ember.set_num_threads: threadpoolctl is not installed, so NumPy's BLAS keeps its own "
-                      "thread count (pip install 'ember[fast]')", stacklevel=2)
+    return limit_blas_threads()
 
 
 def limit_blas_threads() -> bool:

@@ -352,6 +352,22 @@ def test_worker_assignment_is_round_robin_as_pytorch():
         same(run)
 
 
+@pytest.mark.usefixtures("no_leftover_children")
+def test_workers_run_on_one_thread_as_pytorch():
+    def run(lib, data):
+        class Threads(data.Dataset):
+            def __len__(self):
+                return 4
+
+            def __getitem__(self, i):
+                return lib.get_num_threads()
+
+        return [int(n) for n in data.DataLoader(Threads(), batch_size=None, num_workers=2)]
+
+    with deadline(30):
+        same(run)
+
+
 def record_worker(worker_id):
     info = ED.get_worker_info()
     assert info.id == worker_id

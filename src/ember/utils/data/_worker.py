@@ -36,6 +36,7 @@ import numpy as np
 
 from ... import _tensor
 from ... import random as _random
+from ..._parallel import use_threads
 from ._fetch import make_fetcher
 
 __all__ = ["WorkerInfo", "get_worker_info"]
@@ -249,6 +250,7 @@ def worker_loop(iterable: bool, dataset: Any, auto_collation: bool, collate_fn: 
     # Ctrl-C reaches the whole process group: the main process handles it and shuts the workers down
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     seed = _seed_everything(base_seed, worker_id)
+    use_threads(1)  # workers run side by side: one thread each, as in PyTorch
     _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset)
     where = f"in DataLoader worker process {worker_id}"
     sender = _Sender(results.fileno())
