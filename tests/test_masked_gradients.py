@@ -52,3 +52,55 @@ def test_large_relu_backward_matches_torch(torch_mod):
     ember.relu(e).backward(ember.tensor(g))
     torch.relu(t).backward(torch.tensor(g))
     np.testing.assert_array_equal(e.grad.numpy(), t.grad.numpy())
+
+
+SPECIAL = np.array([0.0, -0.0, 1e-30, -1e-30, 0.5, -0.5, 3.0, -3.0, 25.0, -25.0, 100.0, -100.0, np.inf, -np.inf,
+                    np.nan])
+
+SELECTING = {
+    "leaky_relu": lambda lib, x: lib.nn.functional.leaky_relu(x, 0.01),
+    "leaky_relu_0": lambda lib, x: lib.nn.functional.leaky_relu(x, 0.0),
+    "leaky_relu_1.5": lambda lib, x: lib.nn.functional.leaky_relu(x, 1.5),
+    "leaky_relu_neg": lambda lib, x: lib.nn.functional.leaky_relu(x, -0.2),
+    "elu": lambda lib, x: lib.nn.functional.elu(x),
+    "selu": lambda lib, x: lib.nn.functional.selu(x),
+    "celu": lambda lib, x: lib.nn.functional.celu(x, 0.7),
+    "softplus": lambda lib, x: lib.nn.functional.softplus(x),
+    "softplus_beta": lambda lib, x: lib.nn.functional.softplus(x, beta=2.0, threshold=5.0),
+    "silu": lambda lib, x: lib.nn.functional.silu(x),
+    "mish": lambda lib, x: lib.nn.functional.mish(x),
+    "logsigmoid": lambda lib, x: lib.nn.functional.logsigmoid(x),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", list(SELECTING))
+def test_branch_free_activations_on_special_values(torch_mod, name, dtype):
+    """The activations that pick between two formulas without a branch per element: PyTorch's values and
+    gradients on zeros of both signs, tiny, large, infinite and NaN inputs (exact where one formula passes
+    the input through, e.g. softplus above its threshold)."""
+    x = np.concatenate([SPECIAL, np.linspace(-8, 8, 33)]).astype(dtype)
+    outs = []
+    for lib in (ember, torch_mod):
+        t = lib.tensor(x, requires_grad=True)
+        y = SELECTING[name](lib, t)
+        y.backward(lib.ones_like(y))
+        outs.append((y.detach().numpy(), t.grad.numpy()))
+    for a, b in zip(*outs):
+        np.testing.assert_allclose(a, b, rtol=1e-6 if dtype == "float32" else 1e-12, atol=1e-7)
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+    y_e, y_t = outs[0][0], outs[1][0]
+    exact = {"softplus": x > 20, "softplus_beta": x > 2.5}.get(name, x > 0 if "relu" in name else None)
+    if exact is not None:  # the pass-through side: bit for bit
+        np.testing.assert_array_equal(y_e[exact], y_t[exact])
+
+
+def test_choose_matches_where_bit_for_bit():
+    from ember.ops.elementwise import _choose
+    rng = np.random.default_rng(3)
+    for dtype in (np.float16, np.float32, np.float64):
+        a = np.concatenate([SPECIAL, rng.standard_normal(1000)]).astype(dtype)
+        b = rng.permutation(a)
+        keep = rng.random(a.size) < 0.5
+        np.testing.assert_array_equal(_choose(keep, a, b).view(np.uint8), np.where(keep, a, b).view(np.uint8))
+    np.testing.assert_array_equal(_choose(np.array([True, False]), np.array([1, 2]), np.array([3, 4])), [1, 4])

@@ -15,7 +15,7 @@ import numpy as np
 
 from .._parallel import get_num_threads, run_parallel
 from ._common import Op, Tensor
-from .elementwise import _array_op, _erf64, _not_implemented, _select, _tname, where
+from .elementwise import _array_op, _choose, _erf64, _not_implemented, _select, _tname, where
 
 __all__ = ["selu", "selu_", "celu", "celu_", "rrelu", "rrelu_", "prelu", "hardshrink", "threshold",
            "threshold_"]
@@ -107,13 +107,24 @@ def _float_only(x, kernel: str, suffix: bool = True) -> None:
 
 
 def _stable_sigmoid(x):
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    """1 / (1 + exp(-x)); exp overflowing for very negative x gives the exact limit 0 (callers run with
+    NumPy's warnings off). float16 is computed in float32, as PyTorch's opmath does."""
+    t = np.negative(x.astype(np.float32) if x.dtype == np.float16 else x)
+    np.exp(t, out=t)
+    t += 1
+    np.reciprocal(t, out=t)
+    return t.astype(x.dtype, copy=False)
 
 
 def _softplus_array(x):
-    """log(1 + exp(x)) without overflow."""
-    return np.logaddexp(x.dtype.type(0), x)
+    """log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|)), np.logaddexp's formula without its
+    branch per element."""
+    t = np.abs(x)
+    np.negative(t, out=t)
+    np.exp(t, out=t)
+    np.log1p(t, out=t)
+    t += np.maximum(x, x.dtype.type(0))
+    return t
 
 
 @quiet_op
@@ -137,7 +148,9 @@ class _MaskedGrad(Op):
         (x,) = ctx.saved_tensors
         keep = cls._pass(ctx, x._data)
         slope = cls._slope(ctx) if cls._slope is not None else None
-        return _select(keep, g) if slope is None else np.where(keep, g, g * slope)
+        if slope is None:
+            return _select(keep, g)
+        return _choose(keep, g, g * (slope if isinstance(slope, float) else slope.astype(g.dtype, copy=False)))
 
 
 @quiet_op
@@ -181,7 +194,10 @@ class LeakyRelu(_MaskedGrad):
         _float_only(x, "leaky_relu")
         ctx.save_for_backward(x)
         ctx.slope = slope
-        return np.where(x > 0, x, x * x.dtype.type(slope))
+        scaled = x * x.dtype.type(slope)
+        if 0 < slope <= 1:  # max picks x above 0 and slope * x below, without a branch per element
+            return np.maximum(x, scaled, out=scaled)
+        return _choose(x > 0, x, scaled)
 
     @staticmethod
     def _pass(ctx, x):
@@ -330,7 +346,7 @@ class Elu(Op):
         ctx.coefs = (alpha, scale, input_scale)
         t = x.dtype.type
         neg = np.expm1(x * t(input_scale)) * t(alpha * scale)
-        return np.where(x > 0, x * t(scale), neg)
+        return _choose(x > 0, x * t(scale), neg)
 
     @staticmethod
     def backward(ctx, g):
@@ -345,7 +361,7 @@ class Elu(Op):
         x = x._data
         alpha, scale, input_scale = ctx.coefs
         t = x.dtype.type
-        return np.where(x > 0, g * t(scale), g * np.exp(x * t(input_scale)) * t(alpha * scale * input_scale))
+        return _choose(x > 0, g * t(scale), g * np.exp(x * t(input_scale)) * t(alpha * scale * input_scale))
 
 
 @quiet_op
@@ -358,7 +374,7 @@ class Softplus(Op):
         ctx.save_for_backward(x)
         ctx.beta, ctx.threshold = beta, threshold
         bx = x * x.dtype.type(beta)
-        return np.where(bx > threshold, x, _softplus_array(bx) / x.dtype.type(beta))
+        return _choose(bx > threshold, x, _softplus_array(bx) / x.dtype.type(beta))
 
     @staticmethod
     def backward(ctx, g):
@@ -370,7 +386,7 @@ class Softplus(Op):
     def backward_array(ctx, g):
         (x,) = ctx.saved_tensors
         bx = x._data * x._data.dtype.type(ctx.beta)
-        return np.where(bx > ctx.threshold, g, g * _stable_sigmoid(bx))
+        return _choose(bx > ctx.threshold, g, g * _stable_sigmoid(bx))
 
 
 @quiet_op

@@ -224,6 +224,22 @@ def _select(keep, g):
     return bits.view(g.dtype)
 
 
+def _choose(keep, a, b):
+    """np.where(keep, a, b) for a boolean `keep` and float arrays a, b all of one shape and dtype, without a
+    branch per element (see _select): a's bits under an all-ones word, b's under its complement."""
+    word = _WORDS.get(a.dtype.itemsize) if type(a) is np.ndarray and a.dtype.kind in "fc" else None
+    if (word is None or type(keep) is not np.ndarray or keep.dtype != np.bool_ or type(b) is not np.ndarray
+            or not keep.shape == a.shape == b.shape or a.dtype != b.dtype):
+        return np.where(keep, a, b)
+    mask = keep.astype(word)
+    mask *= np.iinfo(word).max
+    out = np.bitwise_and(a.view(word), mask)
+    np.invert(mask, out=mask)
+    mask &= b.view(word)
+    out |= mask
+    return out.view(a.dtype)
+
+
 def _in(x, dt):
     """A ufunc result (array, NumPy scalar or number) as an array of dtype dt, copied only to convert
     (np.asarray would pull a CuPy array to the host)."""
