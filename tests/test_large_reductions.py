@@ -43,3 +43,33 @@ def test_inf_and_nan(special):
     y = x.copy()
     y[7] = -special
     assert np.array_equal(float(ember.tensor(y).sum()), float(torch.tensor(y).sum()), equal_nan=True)
+
+
+@pytest.mark.parametrize("largest", [True, False])
+@pytest.mark.parametrize("kind", ["distinct", "ties", "nan"])
+def test_topk_by_partition_equals_full_sort(torch_mod, largest, kind):
+    """topk of a few among many (the partition path): the order a full stable sort gives, ties in index
+    order, NaN largest; values and gradients as PyTorch where its order is defined (distinct values)."""
+    from ember.ops.reduce import _argsort
+
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((6, 300, 5)).astype(np.float32)
+    if kind != "distinct":
+        x = np.round(x * 2) / 2
+    if kind == "nan":
+        x[rng.random(x.shape) < 0.1] = np.nan
+    for dim, k in ((1, 7), (1, 1), (0, 1), (-1, 1), (1, 74)):
+        e = ember.tensor(x).topk(k, dim, largest)
+        full = np.take(_argsort(x, dim % 3, largest), np.arange(k), axis=dim % 3)
+        np.testing.assert_array_equal(e.indices.numpy(), full)
+        np.testing.assert_array_equal(e.values.numpy(), np.take_along_axis(x, full, axis=dim % 3))
+        if kind == "distinct":
+            t = torch_mod.tensor(x, requires_grad=True)
+            te = ember.tensor(x, requires_grad=True)
+            vt, it = t.topk(k, dim, largest)
+            ve, ie = te.topk(k, dim, largest)
+            np.testing.assert_array_equal(ie.numpy(), it.numpy())
+            g = rng.standard_normal(tuple(vt.shape)).astype(np.float32)
+            vt.backward(torch_mod.tensor(g))
+            ve.backward(ember.tensor(g))
+            np.testing.assert_array_equal(te.grad.numpy(), t.grad.numpy())

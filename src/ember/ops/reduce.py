@@ -1058,9 +1058,52 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
         raise RuntimeError("selected index k out of range")
     if x.ndim == 0:
         idx = np.zeros((), np.int64)
+    elif 0 < 4 * k < n and type(x) is np.ndarray and x.dtype.kind in "fiu":
+        idx = _topk_indices(x, k, axis, largest)
     else:
         idx = np.take(_argsort(x, axis, largest), np.arange(k), axis=axis)
     return _pick(input, idx, axis, True, "TopkBackward0", "topk")
+
+
+def _topk_indices(x, k: int, axis: int, largest: bool):
+    """The first k positions of _argsort(x, axis, largest) without sorting whole lines: a partition picks
+    each line's k best, and only they are sorted. Where the partition left out an element tied with the
+    k-th value, that line takes its ties in index order instead (NaN counts as the largest value)."""
+    lines = np.moveaxis(x, axis, -1)
+    shape = lines.shape
+    a = lines.reshape(-1, shape[-1])
+    n = a.shape[1]
+    pivot = n - k if largest else k - 1
+    part = np.argpartition(a, pivot, axis=1)
+    cols = np.sort(part[:, pivot:] if largest else part[:, :k], axis=1)
+    kth = np.take_along_axis(a, part[:, pivot:pivot + 1], axis=1)
+    same = _equal_nan(a, kth)
+    short = np.nonzero(same.sum(axis=1) != _equal_nan(np.take_along_axis(a, cols, axis=1), kth).sum(axis=1))[0]
+    if short.size:  # those lines: every element beyond the k-th value, then its ties in index order
+        b, t = a[short], same[short]
+        beyond = _beyond(b, kth[short], largest)
+        t &= np.cumsum(t, axis=1) <= k - beyond.sum(axis=1, keepdims=True)
+        cols[short] = np.nonzero(beyond | t)[1].reshape(short.size, k)
+    order = _argsort(np.take_along_axis(a, cols, axis=1), 1, largest)
+    idx = np.take_along_axis(cols, order, axis=1)
+    return np.moveaxis(idx.reshape(shape[:-1] + (k,)), -1, axis)
+
+
+def _equal_nan(a, b):
+    same = a == b
+    if a.dtype.kind == "f":
+        same |= np.isnan(a) & np.isnan(b)
+    return same
+
+
+def _beyond(a, kth, largest: bool):
+    """Elements strictly beyond the k-th value in the order of sort (NaN largest)."""
+    if not largest:
+        return a < kth
+    out = a > kth
+    if a.dtype.kind == "f":
+        out |= np.isnan(a) & ~np.isnan(kth)
+    return out
 
 
 def _select_dim(input: Tensor, dim, name: str) -> int:
