@@ -73,3 +73,19 @@ def test_topk_by_partition_equals_full_sort(torch_mod, largest, kind):
             vt.backward(torch_mod.tensor(g))
             ve.backward(ember.tensor(g))
             np.testing.assert_array_equal(te.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("shape,dims", [((256, 4096), (1,)), ((32, 16, 28, 28), (2, 3)), ((8, 40, 131), (-1,)),
+                                        ((64, 7, 7, 9), (1, 2, 3)), ((2, 3, 1000), (2,))])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_sums_over_trailing_dims(torch_mod, shape, dims, keepdim):
+    """Over trailing dims (the matrix-vector path; 131 has no divisor to chunk by and takes NumPy's sum):
+    PyTorch's shapes, values within float32 rounding of the exact sum, gradients."""
+    x = np.random.default_rng(2).standard_normal(shape).astype(np.float32)
+    exact = x.astype(np.float64).sum(axis=tuple(d % x.ndim for d in dims), keepdims=keepdim)
+    for op, ref in (("sum", exact), ("mean", exact / (x.size // exact.size))):
+        e = getattr(ember.tensor(x, requires_grad=True), op)(dims, keepdim)
+        t = getattr(torch_mod.tensor(x), op)(dims, keepdim)
+        assert tuple(e.shape) == tuple(t.shape)
+        np.testing.assert_allclose(e.detach().numpy(), ref, rtol=1e-5, atol=2e-5 * np.sqrt(x.size / exact.size))
+        np.testing.assert_allclose(e.detach().numpy(), t.numpy(), rtol=1e-5, atol=2e-5 * np.sqrt(x.size / exact.size))

@@ -9,6 +9,7 @@ median()) split the gradient evenly among the tied elements, as PyTorch does.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 import types
@@ -177,20 +178,41 @@ def _filled(g, ctx):
     return out
 
 
-_ROW = 4096  # elements per row of the matrix a large full sum is viewed as (see _total)
-
-
 def _total(x, dims, keepdim: bool, dtype):
-    """x.sum(dims, dtype=dtype, keepdims=keepdim). A full sum of a large contiguous float32/float64 array
-    is a matrix-vector product over rows of _ROW elements plus a sum of the row totals: about 3x faster
-    than NumPy's pairwise summation, and as accurate (BLAS keeps several partial sums per row)."""
-    if (dims is None and x.size >= 16 * _ROW and x.dtype == dtype and x.dtype in (np.float32, np.float64)
-            and type(x) is np.ndarray and x.flags.c_contiguous):
-        flat = x.reshape(-1)
-        body = flat.size - flat.size % _ROW
-        total = (flat[:body].reshape(-1, _ROW) @ np.ones(_ROW, x.dtype)).sum() + flat[body:].sum()
-        return np.asarray(total, x.dtype).reshape((1,) * x.ndim if keepdim else ())
+    """x.sum(dims, dtype=dtype, keepdims=keepdim). Sums of large contiguous float32/float64 arrays, over
+    everything or over trailing dims, are matrix-vector products (see _chunk_sums): 2-3x faster than NumPy's
+    pairwise summation, and as accurate."""
+    if (x.dtype == dtype and x.dtype in (np.float32, np.float64) and x.size >= 4096 and type(x) is np.ndarray
+            and x.flags.c_contiguous):
+        if dims is None:
+            flat = x.reshape(-1)
+            body = flat.size - flat.size % _CHUNK
+            total = _chunk_sums(flat[:body].reshape(1, body), _CHUNK).sum() + flat[body:].sum()
+            return np.asarray(total, x.dtype).reshape((1,) * x.ndim if keepdim else ())
+        if dims == tuple(range(x.ndim - len(dims), x.ndim)) and len(dims) < x.ndim:
+            kept = x.shape[:x.ndim - len(dims)]
+            n = x.size // math.prod(kept)
+            chunk = _chunk_for(n)
+            if chunk:
+                out = _chunk_sums(x.reshape(-1, n), chunk).sum(axis=1)
+                return out.reshape(kept + (1,) * len(dims) if keepdim else kept)
     return np.asarray(x.sum(axis=dims, keepdims=keepdim, dtype=dtype))
+
+
+_CHUNK = 128  # most elements BLAS sums into one partial total: NumPy's pairwise sum has blocks of 128 too
+
+
+def _chunk_sums(a2, chunk: int):
+    """(R, n) contiguous, n a multiple of chunk -> (R, n / chunk) totals of consecutive chunks, by GEMV."""
+    return a2.reshape(a2.shape[0], -1, chunk) @ np.ones(chunk, a2.dtype)
+
+
+@functools.lru_cache(maxsize=256)
+def _chunk_for(n: int) -> int | None:
+    """The largest divisor of n from 16 to _CHUNK (n itself when it is that small), else None."""
+    if n <= _CHUNK:
+        return n if n >= 16 else None
+    return next((c for c in range(_CHUNK, 15, -1) if n % c == 0), None)
 
 
 @_array_op
