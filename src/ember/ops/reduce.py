@@ -194,7 +194,9 @@ def _total(x, dims, keepdim: bool, dtype):
             n = x.size // math.prod(kept)
             chunk = _chunk_for(n)
             if chunk:
-                out = _chunk_sums(x.reshape(-1, n), chunk).sum(axis=1)
+                parts = _chunk_sums(x.reshape(-1, n), chunk)
+                # the few totals of each line: another product (a reduction along a short axis is slow)
+                out = parts[:, 0] if parts.shape[1] == 1 else parts @ np.ones(parts.shape[1], x.dtype)
                 return out.reshape(kept + (1,) * len(dims) if keepdim else kept)
     return np.asarray(x.sum(axis=dims, keepdims=keepdim, dtype=dtype))
 
@@ -204,7 +206,7 @@ _CHUNK = 128  # most elements BLAS sums into one partial total: NumPy's pairwise
 
 def _chunk_sums(a2, chunk: int):
     """(R, n) contiguous, n a multiple of chunk -> (R, n / chunk) totals of consecutive chunks, by GEMV."""
-    return a2.reshape(a2.shape[0], -1, chunk) @ np.ones(chunk, a2.dtype)
+    return (a2.reshape(-1, chunk) @ np.ones(chunk, a2.dtype)).reshape(a2.shape[0], -1)
 
 
 @functools.lru_cache(maxsize=256)
