@@ -45,7 +45,7 @@ def _exp_safe(x, axis: int) -> bool:
 def _max_keep(x, axis: int):
     """x.max(axis, keepdims=True) as the shift of a softmax. np.fmax's reduction runs about 4x faster than
     np.maximum's; it skips NaN, but a NaN element makes its row NaN through the sum of exponentials anyway."""
-    if x.dtype.kind == "f":
+    if x.dtype.kind == "f" and type(x) is np.ndarray:
         return np.fmax.reduce(x, axis=axis, keepdims=True)
     return x.max(axis=axis, keepdims=True)
 
