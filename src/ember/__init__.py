@@ -1,6 +1,10 @@
 """ember: a PyTorch-compatible deep-learning framework in pure Python on NumPy (and CuPy)."""
 # ruff: noqa: I001 - the import order is semantic: Tensor first, methods bound after the ops
 
+from .backend.memory import tune_malloc as _tune_malloc
+
+_tune_malloc()  # freed arrays' memory is reused by the next step (see backend/memory.py)
+
 from . import _tensor
 from ._tensor import (
     BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor,
