@@ -1,10 +1,11 @@
 """Embedding primitives: row lookup (embedding) and per-bag reductions of looked-up rows (embedding_bag).
 
 The weight gradient is a scatter-add of gradient rows into a zero table. NumPy's `np.add.at` is slow for
-rows, so `scatter_rows` sorts the indices once and writes each "layer" of repeated indices with one
-fancy-indexed assignment (first occurrences, then second ones, ...), falling back to `np.add.at` only for
-indices repeated more than a few times. The Tensor `backward`s use index_add / index_select, so they are
-differentiable w.r.t. the incoming gradient (double backward).
+rows, so `add_rows` (and `scatter_rows` into zeros) sorts the indices once and writes each "layer" of
+repeated indices with one fancy-indexed assignment (first occurrences, then second ones, ...), falling back
+to `np.add.at` only for indices repeated more than a few times (index_add and x[idx]'s gradient use it
+too). The Tensor `backward`s use index_add / index_select, so they are differentiable w.r.t. the incoming
+gradient (double backward).
 """
 
 from __future__ import annotations
@@ -34,15 +35,27 @@ def scatter_rows(idx, rows, n_rows: int):
     """A (n_rows, *rows.shape[1:]) array of zeros with rows[i] added at row idx[i] (idx may repeat)."""
     # zeros, not zeros_like: the table's untouched rows then cost no memory traffic
     out = xp_of(rows).zeros((n_rows,) + rows.shape[1:], rows.dtype)
+    return add_rows(out, idx, rows, fresh=True)
+
+
+def add_rows(out, idx, rows, fresh: bool = False):
+    """out[idx[i]] += rows[i] for every i, in place (idx non-negative, may repeat); returns out. `fresh`:
+    out is all zeros, so the first occurrences may be assigned instead of added."""
     if idx.size == 0:
         return out
     order = np.argsort(idx)
     s = idx[order]
     first = _group_starts(s)
     if first.all():  # no index repeats: one scatter
-        out[idx] = rows
+        if fresh:
+            out[idx] = rows
+        else:
+            out[idx] += rows
         return out
-    out[s[first]] = rows[order[first]]
+    if fresh:
+        out[s[first]] = rows[order[first]]
+    else:
+        out[s[first]] += rows[order[first]]
     pos = np.flatnonzero(~first)
     for _ in range(_LAYERS):
         if not pos.size:

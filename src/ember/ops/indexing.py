@@ -17,7 +17,7 @@ from .. import _tensor
 from ..autograd.grad_mode import state
 from ..backend import dtypes as _dt
 from ._common import Op, Tensor, make_view, wrap_dim
-from .embedding import scatter_rows
+from .embedding import add_rows, scatter_rows
 
 __all__ = ["index_select", "gather", "scatter", "scatter_add", "scatter_reduce", "index_add", "index_copy",
            "index_fill", "index_put", "index_put_", "masked_fill", "masked_scatter", "masked_select", "take",
@@ -831,8 +831,12 @@ class IndexAdd(Op):
     def forward(ctx, x, dim, index, src, alpha):
         ctx.dim, ctx.index, ctx.alpha = dim, index, alpha
         out = x.copy()
-        s = src if alpha == 1 else src * alpha
-        np.add.at(_as_1d(out), _at_dim(dim, index), _as_1d(s).astype(out.dtype, copy=False))
+        s = _as_1d(src if alpha == 1 else src * alpha).astype(out.dtype, copy=False)
+        target = _as_1d(out)
+        if type(target) is np.ndarray and target.ndim:
+            add_rows(np.moveaxis(target, dim, 0), index.reshape(-1), np.moveaxis(s, dim, 0))
+        else:
+            np.add.at(target, _at_dim(dim, index), s)
         return out
 
     @staticmethod
