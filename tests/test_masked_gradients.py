@@ -104,3 +104,13 @@ def test_choose_matches_where_bit_for_bit():
         keep = rng.random(a.size) < 0.5
         np.testing.assert_array_equal(_choose(keep, a, b).view(np.uint8), np.where(keep, a, b).view(np.uint8))
     np.testing.assert_array_equal(_choose(np.array([True, False]), np.array([1, 2]), np.array([3, 4])), [1, 4])
+
+
+def test_hardswish_slope_on_special_values(torch_mod):
+    x = np.concatenate([[-3, 3, -3.0001, 2.9999], SPECIAL, np.linspace(-5, 5, 101)]).astype(np.float32)
+    grads = []
+    for lib in (ember, torch_mod):
+        t = lib.tensor(x, requires_grad=True)
+        lib.nn.functional.hardswish(t).sum().backward()
+        grads.append(t.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
