@@ -114,3 +114,11 @@ def test_hardswish_slope_on_special_values(torch_mod):
         lib.nn.functional.hardswish(t).sum().backward()
         grads.append(t.grad.numpy())
     np.testing.assert_array_equal(grads[0], grads[1])
+
+
+@pytest.mark.parametrize("lo,hi", [(-0.5, 0.5), (0.0, 0.0), (0.5, -0.5), (-0.0, 1.0), (np.nan, 1.0), (0.0, np.nan)])
+def test_clamp_with_both_bounds_keeps_pytorchs_signed_zeros(torch_mod, lo, hi):
+    x = np.array(SPECIAL, np.float32)
+    e, t = ember.tensor(x).clamp(lo, hi).numpy(), torch_mod.tensor(x).clamp(lo, hi).numpy()
+    np.testing.assert_array_equal(e, t)
+    np.testing.assert_array_equal(np.signbit(e[~np.isnan(e)]), np.signbit(t[~np.isnan(t)]))

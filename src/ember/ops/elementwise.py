@@ -1499,6 +1499,10 @@ class Clamp(Op):
             out = _cast(x, dt)
             lo = None if lo is None else _as_dtype(lo, dt)
             hi = None if hi is None else _as_dtype(hi, dt)
+        if lo is not None and hi is not None and type(lo) is float and type(hi) is float:
+            # one pass, and PyTorch's signed zeros at zero bounds (max-then-min loses them); np.clip is
+            # fast with Python bounds only (NumPy scalars take a slow path)
+            return np.clip(out, lo, hi)
         if lo is not None:
             out = np.maximum(out, lo)
         if hi is not None:
