@@ -215,29 +215,35 @@ def _select(keep, g):
     mask changes often (as ReLU's does). ANDing g's bits with an all-ones or all-zeros word gives the same
     result: g where kept, +0.0 elsewhere whatever g holds there (inf and NaN included).
     """
-    word = _WORDS.get(g.dtype.itemsize) if type(g) is np.ndarray and g.dtype.kind in "fc" else None
-    if word is None or type(keep) is not np.ndarray or keep.dtype != np.bool_ or keep.shape != g.shape:
+    mask = _word_mask(keep, g)
+    if mask is None:
         return np.where(keep, g, 0)
-    bits = keep.astype(word)
-    bits *= np.iinfo(word).max
-    bits &= g.view(word)
-    return bits.view(g.dtype)
+    mask &= g.view(mask.dtype)
+    return mask.view(g.dtype)
 
 
 def _choose(keep, a, b):
     """np.where(keep, a, b) for a boolean `keep` and float arrays a, b all of one shape and dtype, without a
     branch per element (see _select): a's bits under an all-ones word, b's under its complement."""
-    word = _WORDS.get(a.dtype.itemsize) if type(a) is np.ndarray and a.dtype.kind in "fc" else None
-    if (word is None or type(keep) is not np.ndarray or keep.dtype != np.bool_ or type(b) is not np.ndarray
-            or not keep.shape == a.shape == b.shape or a.dtype != b.dtype):
+    mask = _word_mask(keep, a) if type(b) is np.ndarray and b.shape == a.shape and b.dtype == a.dtype else None
+    if mask is None:
         return np.where(keep, a, b)
-    mask = keep.astype(word)
-    mask *= np.iinfo(word).max
-    out = np.bitwise_and(a.view(word), mask)
+    out = np.bitwise_and(a.view(mask.dtype), mask)
     np.invert(mask, out=mask)
-    mask &= b.view(word)
+    mask &= b.view(mask.dtype)
     out |= mask
     return out.view(a.dtype)
+
+
+def _word_mask(keep, like):
+    """An unsigned-integer array of like's item size: all ones where keep, zeros elsewhere; None where the
+    bit trick does not apply (not a float NumPy array, keep not a boolean array of like's shape)."""
+    word = _WORDS.get(like.dtype.itemsize) if type(like) is np.ndarray and like.dtype.kind in "fc" else None
+    if word is None or type(keep) is not np.ndarray or keep.dtype != np.bool_ or keep.shape != like.shape:
+        return None
+    mask = keep.astype(word)
+    mask *= np.iinfo(word).max
+    return mask
 
 
 def _in(x, dt):
